@@ -1,0 +1,86 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import (
+    OrganizationFactory,
+    SiteFactory,
+    StaffMemberFactory,
+    TeamFactory,
+    UserFactory,
+)
+from workforce.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and lockouts live in the cache; no test sees another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org_world(db):
+    """Two organizations; the first has two sites, each with two teams and staff.
+
+    Returns a dict with the objects and one user per role scoped to site A /
+    team A1 so tests can probe what each role may and may not reach.
+    """
+    org = OrganizationFactory(name="Brightsmile", slug="brightsmile")
+    other_org = OrganizationFactory(name="Other Group", slug="other")
+    site_a = SiteFactory(organization=org, name="Northside", slug="northside")
+    site_b = SiteFactory(organization=org, name="Southside", slug="southside")
+    team_a1 = TeamFactory(site=site_a, name="Front desk", slug="front-desk")
+    team_a2 = TeamFactory(site=site_a, name="Hygiene", slug="hygiene")
+    team_b1 = TeamFactory(site=site_b, name="Front desk", slug="front-desk")
+    other_site = SiteFactory(organization=other_org, name="Elsewhere")
+    other_team = TeamFactory(site=other_site, name="Front desk")
+    people = {
+        team: [StaffMemberFactory(team=team) for _ in range(3)]
+        for team in (team_a1, team_a2, team_b1, other_team)
+    }
+    users = {
+        Role.OWNER: UserFactory(organization=org, role=Role.OWNER),
+        Role.HR: UserFactory(organization=org, role=Role.HR),
+        Role.SITE_MANAGER: UserFactory(
+            organization=org, role=Role.SITE_MANAGER, managed_sites=[site_a]
+        ),
+        Role.TEAM_LEAD: UserFactory(
+            organization=org, role=Role.TEAM_LEAD, led_teams=[team_a1]
+        ),
+        Role.STAFF: UserFactory(
+            organization=org, role=Role.STAFF, staff_member=people[team_a1][0]
+        ),
+    }
+    return {
+        "org": org,
+        "other_org": other_org,
+        "site_a": site_a,
+        "site_b": site_b,
+        "team_a1": team_a1,
+        "team_a2": team_a2,
+        "team_b1": team_b1,
+        "other_site": other_site,
+        "other_team": other_team,
+        "people": people,
+        "users": users,
+    }
+
+
+@pytest.fixture
+def celery_live_worker(transactional_db):
+    """A real Celery worker on the Redis broker; skipped when REDIS_URL is unset."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: no real broker to test against")
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo") as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
