@@ -99,3 +99,52 @@ class UserFactory(DjangoModelFactory):
     def led_teams(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.led_teams.set(extracted)
+
+
+# --- surveys ---------------------------------------------------------------
+
+from surveys.models import (  # noqa: E402
+    Question,
+    QuestionKind,
+    Round,
+    Survey,
+    SurveyQuestion,
+)
+
+
+class QuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    organization = None
+    code = factory.Sequence(lambda n: f"q{n}")
+    kind = QuestionKind.AGREEMENT
+    text_en = factory.Sequence(lambda n: f"Question {n}")
+    text_es = factory.Sequence(lambda n: f"Pregunta {n}")
+
+
+class SurveyFactory(DjangoModelFactory):
+    class Meta:
+        model = Survey
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Pulse {n}")
+
+
+class SurveyQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = SurveyQuestion
+
+    survey = factory.SubFactory(SurveyFactory)
+    question = factory.SubFactory(QuestionFactory)
+    position = factory.Sequence(int)
+
+
+class RoundFactory(DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    survey = factory.SubFactory(SurveyFactory)
+    organization = factory.SelfAttribute("survey.organization")
+    name = factory.Sequence(lambda n: f"Round {n}")
+    period = datetime.date(2026, 10, 1)
