@@ -256,3 +256,59 @@ class User(AbstractUser):
     @property
     def is_org_wide(self):
         return self.organization_id is not None and self.role in ORGANIZATION_WIDE_ROLES
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file, from preview to applied (or rejected).
+
+    The decoded CSV is kept in ``content`` (the database, not MEDIA_ROOT) so the
+    worker can apply exactly what was previewed and nobody can fetch it by URL.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Ready to apply")
+        INVALID = "invalid", _("Rejected")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="roster_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roster_imports",
+    )
+    original_filename = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PREVIEWED
+    )
+    effective_date = models.DateField(
+        help_text=_("Date on which team changes in the file take effect.")
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (
+            self.Status.INVALID,
+            self.Status.DONE,
+            self.Status.FAILED,
+        )
