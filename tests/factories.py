@@ -57,6 +57,7 @@ class JobRoleFactory(DjangoModelFactory):
 class StaffMemberFactory(DjangoModelFactory):
     class Meta:
         model = StaffMember
+        skip_postgeneration_save = True
 
     team = factory.SubFactory(TeamFactory)
     site = factory.SelfAttribute("team.site")

@@ -67,7 +67,7 @@ def test_lifecycle_order_is_enforced(draft_round):
     ("hired", "band"),
     [
         (datetime.date(2026, 1, 2), TenureBand.UNDER_1),
-        (datetime.date(2025, 1, 1), TenureBand.ONE_TO_2),
+        (datetime.date(2024, 12, 1), TenureBand.ONE_TO_2),
         (datetime.date(2023, 1, 1), TenureBand.TWO_TO_5),
         (datetime.date(2020, 1, 1), TenureBand.FIVE_PLUS),
     ],
