@@ -112,6 +112,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Owner and HR get the back office from their role, not from groups.
+    "workforce.auth_backends.RolePermissionBackend",
 ]
 
 # Lock out per username, never per IP: a whole clinic shares one address.
