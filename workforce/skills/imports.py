@@ -1,0 +1,547 @@
+"""CSV imports for the skills matrix, all-or-nothing like the roster import.
+
+- ``skills_import``: ``employee_id, skill, level, assessed_on`` — one dated
+  assessment per row.
+- ``team_skills_import``: ``site, team, skill, min_competent`` — the minimum
+  each team needs, in force from an effective date (earlier months keep the
+  minimum they had).
+
+Each file is read completely and checked against the database before anything
+is written; every problem is reported by row (as a spreadsheet numbers them,
+header = 1) and column. Skills are created on first sight by name, matched
+without regard to case or repeated spaces. Re-importing the same file changes
+nothing.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from workforce.models import Organization, Site, StaffMember, Team
+
+from .models import Level, Skill, SkillAssessment, TeamSkillRequirement
+from .services import (
+    normalise_skill_name,
+    organization_today,
+    requirement_change_problem,
+    requirement_set,
+)
+
+SKILL_COLUMNS = ("employee_id", "skill", "level", "assessed_on")
+TEAM_SKILL_COLUMNS = ("site", "team", "skill", "min_competent")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SKILL_NAME_MAX = Skill._meta.get_field("name").max_length
+MAX_MIN_COMPETENT = 99
+WRITE_BATCH = 1000
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem: ``row`` as numbered in the file (header = 1), None for the file."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        if self.row is None:
+            return self.message
+        if not self.column:
+            return f"row {self.row}: {self.message}"
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class SkillsImportError(Exception):
+    """The file was rejected; ``errors`` lists every problem found."""
+
+    def __init__(self, errors, columns=()):
+        order = {name: index for index, name in enumerate(columns)}
+        self.errors = sorted(
+            errors, key=lambda e: (e.row or 0, order.get(e.column, -1))
+        )
+        super().__init__(f"{len(self.errors)} problem(s) in the file")
+
+    def as_dicts(self):
+        return [asdict(error) for error in self.errors]
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_skills: list[str] = field(default_factory=list)
+
+
+def _shown(value: str) -> str:
+    return f"“{value[:40]}…”" if len(value) > 40 else f"“{value}”"
+
+
+def _text_of(data) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = bytes(data)[: exc.start].count(b"\n") + 1
+        raise SkillsImportError(
+            [
+                ImportProblem(
+                    None,
+                    "",
+                    _(
+                        "The file is not UTF-8 text (line %(line)d). Save it as "
+                        "“CSV UTF-8 (comma delimited)” and try again."
+                    )
+                    % {"line": line},
+                )
+            ]
+        ) from exc
+
+
+def read_rows(data, columns: tuple[str, ...]):
+    """``[(row number, {column: stripped text})]`` for the readable data rows,
+    and the problems of the rows that could not be read (wrong cell count).
+
+    The header must name exactly ``columns`` (any order, any case); anything
+    else is rejected at once, since no cell could be trusted.
+    """
+    text = _text_of(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected = ", ".join(columns)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise SkillsImportError(
+            [ImportProblem(1, "", _("Cannot be read as CSV: %(e)s.") % {"e": exc})]
+        ) from exc
+    if header is None or not any(cell.strip() for cell in header):
+        raise SkillsImportError(
+            [
+                ImportProblem(
+                    None if header is None else 1,
+                    "",
+                    _("The first row must name the columns: %(expected)s.")
+                    % {"expected": expected},
+                )
+            ]
+        )
+    positions, errors = {}, []
+    for index, cell in enumerate(header):
+        name = re.sub(r"[\s-]+", "_", cell.strip().lower())
+        if name not in columns:
+            errors.append(
+                ImportProblem(
+                    1,
+                    cell.strip() or f"#{index + 1}",
+                    _("Unknown column; expected: %(expected)s.")
+                    % {"expected": expected},
+                )
+            )
+        elif name in positions:
+            errors.append(
+                ImportProblem(
+                    1,
+                    name,
+                    _("The column appears twice (columns %(a)d and %(b)d).")
+                    % {"a": positions[name] + 1, "b": index + 1},
+                )
+            )
+        else:
+            positions[name] = index
+    for name in columns:
+        if name not in positions and not any(e.column == name for e in errors):
+            errors.append(ImportProblem(1, name, _("The column is missing.")))
+    if errors:
+        raise SkillsImportError(errors, columns)
+
+    rows, number = [], 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(
+                ImportProblem(
+                    number, "", _("Cannot be read as CSV: %(e)s.") % {"e": exc}
+                )
+            )
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            errors.append(
+                ImportProblem(
+                    number,
+                    "",
+                    _("Has %(found)d cells; the header has %(expected)d.")
+                    % {"found": len(cells), "expected": len(header)},
+                )
+            )
+            continue
+        rows.append(
+            (number, {name: cells[index].strip() for name, index in positions.items()})
+        )
+    if not rows and not errors:
+        raise SkillsImportError(
+            [ImportProblem(None, "", _("The file has no data rows."))]
+        )
+    return rows, errors
+
+
+def _parse_date(raw: str) -> date | None:
+    if not ISO_DATE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _check_skill_name(raw: str, fail) -> str | None:
+    name = normalise_skill_name(raw)
+    if not name:
+        fail("skill", _("Empty; name the skill."))
+        return None
+    if len(name) > SKILL_NAME_MAX:
+        fail(
+            "skill",
+            _("%(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(name), "max": SKILL_NAME_MAX},
+        )
+        return None
+    return name
+
+
+def _skills_by_key(organization: Organization, names) -> tuple[dict, list[str]]:
+    """``{casefolded name: Skill}`` for ``names``, creating the missing ones."""
+    existing = {
+        skill.name.casefold(): skill
+        for skill in Skill.objects.filter(organization=organization)
+    }
+    new = []
+    for name in names:
+        key = name.casefold()
+        if key not in existing:
+            skill = Skill(organization=organization, name=name)
+            skill.save()
+            existing[key] = skill
+            new.append(name)
+    return existing, new
+
+
+# --- Assessments ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    row: int
+    employee_id: str
+    skill: str
+    level: int
+    assessed_on: date
+
+
+def parse_skills(
+    data, *, organization: Organization, today: date | None = None
+) -> list[AssessmentRow]:
+    """Every row checked, against the organization's staff too; raises
+    SkillsImportError listing all problems."""
+    today = today or organization_today(organization)
+    rows, errors = read_rows(data, SKILL_COLUMNS)
+    parsed, first_row_of = [], {}
+    for number, raw in rows:
+        row_errors = []
+
+        def fail(column, message, number=number, row_errors=row_errors):
+            row_errors.append(ImportProblem(number, column, message))
+
+        employee_id = raw["employee_id"]
+        if not employee_id:
+            fail("employee_id", _("Empty; give the person's employee id."))
+        name = _check_skill_name(raw["skill"], fail)
+        level = None
+        if raw["level"] not in {str(value) for value in Level.values}:
+            fail(
+                "level",
+                _(
+                    "Expected a level from 0 to 3 (0 none, 1 learning, 2 competent, "
+                    "3 can train others), got %(value)s."
+                )
+                % {"value": _shown(raw["level"])},
+            )
+        else:
+            level = int(raw["level"])
+        assessed_on = _parse_date(raw["assessed_on"])
+        if assessed_on is None:
+            fail(
+                "assessed_on",
+                _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
+                % {"value": _shown(raw["assessed_on"])},
+            )
+        elif assessed_on > today:
+            fail(
+                "assessed_on",
+                _("%(day)s is in the future; today is %(today)s.")
+                % {"day": assessed_on.isoformat(), "today": today.isoformat()},
+            )
+        if employee_id and name and assessed_on:
+            key = (employee_id, name.casefold(), assessed_on)
+            if key in first_row_of:
+                fail(
+                    "",
+                    _(
+                        "Same person, skill and date as row %(row)d; each may "
+                        "appear once."
+                    )
+                    % {"row": first_row_of[key]},
+                )
+            else:
+                first_row_of[key] = number
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append(AssessmentRow(number, employee_id, name, level, assessed_on))
+
+    known = set(
+        StaffMember.objects.filter(
+            organization=organization,
+            employee_id__in={row.employee_id for row in parsed},
+        ).values_list("employee_id", flat=True)
+    )
+    for row in parsed:
+        if row.employee_id not in known:
+            errors.append(
+                ImportProblem(
+                    row.row,
+                    "employee_id",
+                    _("No one in %(org)s has employee id %(value)s.")
+                    % {"org": organization.name, "value": _shown(row.employee_id)},
+                )
+            )
+    if errors:
+        raise SkillsImportError(errors, SKILL_COLUMNS)
+    return parsed
+
+
+def skills_import(
+    *, organization: Organization, file, progress: Progress = _no_progress
+) -> ImportResult:
+    """Check the whole file, then write every assessment in one transaction.
+
+    A row for a person, skill and day that already has an assessment corrects
+    its level (unchanged if equal); any other row adds an assessment.
+    """
+    rows = parse_skills(file, organization=organization)
+    progress("checked", len(rows), len(rows))
+    result = ImportResult(rows=len(rows))
+    with transaction.atomic():
+        skills, result.new_skills = _skills_by_key(
+            organization, dict.fromkeys(row.skill for row in rows)
+        )
+        people = dict(
+            StaffMember.objects.filter(
+                organization=organization,
+                employee_id__in={row.employee_id for row in rows},
+            ).values_list("employee_id", "pk")
+        )
+        existing = {
+            (a.staff_member_id, a.skill_id, a.assessed_on): a
+            for a in SkillAssessment.objects.filter(
+                staff_member__organization=organization,
+                skill__in=[skills[row.skill.casefold()] for row in rows],
+                staff_member_id__in=people.values(),
+            )
+        }
+        to_create, to_update = [], []
+        for row in rows:
+            skill = skills[row.skill.casefold()]
+            key = (people[row.employee_id], skill.pk, row.assessed_on)
+            current = existing.get(key)
+            if current is None:
+                to_create.append(
+                    SkillAssessment(
+                        staff_member_id=key[0],
+                        skill=skill,
+                        level=row.level,
+                        assessed_on=row.assessed_on,
+                    )
+                )
+            elif current.level != row.level:
+                current.level = row.level
+                to_update.append(current)
+            else:
+                result.unchanged += 1
+        for start in range(0, len(to_create), WRITE_BATCH):
+            batch = to_create[start : start + WRITE_BATCH]
+            SkillAssessment.objects.bulk_create(batch)
+            progress("written", start + len(batch), len(to_create))
+        SkillAssessment.objects.bulk_update(
+            to_update, ["level"], batch_size=WRITE_BATCH
+        )
+        result.created, result.updated = len(to_create), len(to_update)
+    return result
+
+
+# --- Team requirements -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    row: int
+    team: Team
+    skill: str
+    min_competent: int
+
+
+def parse_team_skills(data, *, organization: Organization) -> list[RequirementRow]:
+    """Every row checked, sites and teams looked up by name or slug; raises
+    SkillsImportError listing all problems."""
+    sites = {}
+    for site in Site.objects.filter(organization=organization):
+        sites[site.name.casefold()] = site
+        sites.setdefault(site.slug.casefold(), site)
+    teams = {}
+    for team in Team.objects.filter(site__organization=organization):
+        teams[(team.site_id, team.name.casefold())] = team
+        teams.setdefault((team.site_id, team.slug.casefold()), team)
+
+    rows, errors = read_rows(data, TEAM_SKILL_COLUMNS)
+    parsed, first_row_of = [], {}
+    for number, raw in rows:
+        row_errors = []
+
+        def fail(column, message, number=number, row_errors=row_errors):
+            row_errors.append(ImportProblem(number, column, message))
+
+        site_name, team_name = (
+            " ".join(raw["site"].split()),
+            " ".join(raw["team"].split()),
+        )
+        site = team = None
+        if not site_name:
+            fail("site", _("Empty; name the site."))
+        else:
+            site = sites.get(site_name.casefold())
+            if site is None:
+                fail(
+                    "site",
+                    _("No site %(value)s in %(org)s; expected one of: %(names)s.")
+                    % {
+                        "value": _shown(site_name),
+                        "org": organization.name,
+                        "names": ", ".join(sorted({s.name for s in sites.values()})),
+                    },
+                )
+        if not team_name:
+            fail("team", _("Empty; name the team."))
+        elif site is not None:
+            team = teams.get((site.pk, team_name.casefold()))
+            if team is None:
+                fail(
+                    "team",
+                    _("No team %(value)s at %(site)s.")
+                    % {"value": _shown(team_name), "site": site.name},
+                )
+        name = _check_skill_name(raw["skill"], fail)
+        minimum = None
+        if not re.fullmatch(r"\d+", raw["min_competent"]):
+            fail(
+                "min_competent",
+                _("Expected a whole number of people, 1 or more, got %(value)s.")
+                % {"value": _shown(raw["min_competent"])},
+            )
+        else:
+            minimum = int(raw["min_competent"])
+            if not 1 <= minimum <= MAX_MIN_COMPETENT:
+                fail(
+                    "min_competent",
+                    _("Must be from 1 to %(max)d, got %(value)d.")
+                    % {"max": MAX_MIN_COMPETENT, "value": minimum},
+                )
+        if team is not None and name:
+            # By the team found, so a site named in one row and slugged in
+            # another is still caught.
+            key = (team.pk, name.casefold())
+            if key in first_row_of:
+                fail(
+                    "",
+                    _("Same site, team and skill as row %(row)d; each may appear once.")
+                    % {"row": first_row_of[key]},
+                )
+            else:
+                first_row_of[key] = number
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append(RequirementRow(number, team, name, minimum))
+    if errors:
+        raise SkillsImportError(errors, TEAM_SKILL_COLUMNS)
+    return parsed
+
+
+def team_skills_import(
+    *,
+    organization: Organization,
+    file,
+    effective_date: date | None = None,
+    progress: Progress = _no_progress,
+) -> ImportResult:
+    """Set each team's minimum per skill from ``effective_date`` (default today).
+
+    Requirements missing from the file are left as they are: the file adds and
+    changes, it does not remove.
+    """
+    effective_date = effective_date or organization_today(organization)
+    rows = parse_team_skills(file, organization=organization)
+    progress("checked", len(rows), len(rows))
+    result = ImportResult(rows=len(rows))
+    with transaction.atomic():
+        open_spells = {
+            (spell.team_id, spell.skill.name.casefold()): spell
+            for spell in TeamSkillRequirement.objects.filter(
+                team__site__organization=organization, end_date__isnull=True
+            ).select_related("skill")
+        }
+        errors = []
+        for row in rows:
+            spell = open_spells.get((row.team.pk, row.skill.casefold()))
+            problem = requirement_change_problem(spell, effective_date)
+            if problem:
+                errors.append(ImportProblem(row.row, "", problem))
+        if errors:
+            raise SkillsImportError(errors, TEAM_SKILL_COLUMNS)
+        skills, result.new_skills = _skills_by_key(
+            organization, dict.fromkeys(row.skill for row in rows)
+        )
+        for done, row in enumerate(rows, start=1):
+            spell = open_spells.get((row.team.pk, row.skill.casefold()))
+            if spell is not None and spell.min_competent == row.min_competent:
+                result.unchanged += 1
+            else:
+                requirement_set(
+                    team=row.team,
+                    skill=skills[row.skill.casefold()],
+                    min_competent=row.min_competent,
+                    on=effective_date,
+                )
+                if spell is None:
+                    result.created += 1
+                else:
+                    result.updated += 1
+            if done % WRITE_BATCH == 0 or done == len(rows):
+                progress("written", done, len(rows))
+    return result
