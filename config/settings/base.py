@@ -23,6 +23,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 
 INSTALLED_APPS = [
     "workforce",
+    "workforce.recognition",
     "workforce.skills",
     "surveys",
     "reports",

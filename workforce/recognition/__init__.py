@@ -1,0 +1,1 @@
+"""Recognition: colleagues nominating colleagues for the organization's values."""
