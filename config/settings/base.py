@@ -173,7 +173,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Launches due pulse rounds, sends invitations and reminders, closes rounds.
+    # Every step is idempotent, so a late or doubled tick does no harm.
+    "surveys-pulse-tick": {
+        "task": "surveys.tasks.pulse_tick",
+        "schedule": timedelta(hours=1),
+    },
+}
 
 WAGTAIL_SITE_NAME = "Practice Flywheel"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -183,6 +190,12 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="flywheel@localhost")
+# Text messages: a class with send_messages([SmsMessage]) (see surveys/sms.py).
+SURVEY_SMS_BACKEND = env("SURVEY_SMS_BACKEND", default="surveys.sms.ConsoleBackend")
+# Country assumed for staff phone numbers written without a +country code.
+SURVEY_SMS_DEFAULT_REGION = env("SURVEY_SMS_DEFAULT_REGION", default="US")
+# Public address of the site, for links in invitations, texts and printed slips.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

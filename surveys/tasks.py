@@ -1,0 +1,131 @@
+"""Background work for surveys. Thin: each task takes ids and calls a service.
+
+Every task is safe to run twice: round creation is guarded by a unique
+constraint, lifecycle steps check the round's status first, and each message is
+claimed before it goes out (``surveys.invitations``).
+"""
+
+import logging
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import pulses
+from .invitations import invitations_send, reminders_send
+from .models import PulseSchedule, Round, RoundStatus
+from .services import round_close, round_launch
+
+logger = logging.getLogger(__name__)
+
+
+def _round(round_id: int) -> Round | None:
+    return (
+        Round.objects.select_related("schedule", "organization")
+        .filter(pk=round_id)
+        .first()
+    )
+
+
+@shared_task
+def pulse_tick() -> dict:
+    """Hourly: create due pulse rounds, open, invite, remind and close."""
+    now = timezone.now()
+    schedule_ids = list(
+        PulseSchedule.objects.filter(active=True).values_list("pk", flat=True)
+    )
+    to_open = list(pulses.rounds_due_to_open(now).values_list("pk", flat=True))
+    to_close = list(pulses.rounds_due_to_close(now).values_list("pk", flat=True))
+    open_ids = list(pulses.rounds_open(now).values_list("pk", flat=True))
+    to_remind = [r.pk for r in pulses.rounds_due_for_reminders(now)]
+    for schedule_id in schedule_ids:
+        pulse_schedule_tick.delay(schedule_id)
+    for round_id in to_open:
+        round_open.delay(round_id)
+    # Retries invitations that failed before (a mail server that was down).
+    for round_id in open_ids:
+        round_send_invitations.delay(round_id)
+    for round_id in to_remind:
+        round_send_reminders.delay(round_id)
+    for round_id in to_close:
+        round_close_due.delay(round_id)
+    counts = {
+        "schedules": len(schedule_ids),
+        "opened": len(to_open),
+        "open": len(open_ids),
+        "reminded": len(to_remind),
+        "closed": len(to_close),
+    }
+    logger.info("pulse tick: %s", counts)
+    return counts
+
+
+@shared_task
+def pulse_schedule_tick(schedule_id: int) -> int | None:
+    """Make sure the schedule has its round for this period; open it if due."""
+    schedule = (
+        PulseSchedule.objects.select_related("organization", "survey")
+        .filter(pk=schedule_id)
+        .first()
+    )
+    if schedule is None:
+        return None
+    round_, created = pulses.schedule_round_ensure(schedule=schedule)
+    if round_ is None:
+        return None
+    if created:
+        logger.info("pulse schedule %s created round %s", schedule_id, round_.pk)
+        round_open.delay(round_.pk)
+    return round_.pk
+
+
+@shared_task
+def round_open(round_id: int) -> bool:
+    """Launch a scheduled round whose time has come, then send its invitations."""
+    round_ = _round(round_id)
+    now = timezone.now()
+    if (
+        round_ is None
+        or not pulses.rounds_due_to_open(now).filter(pk=round_id).exists()
+    ):
+        return False
+    try:
+        round_launch(round_=round_)
+    except ValidationError as exc:
+        # Opened by another run meanwhile, or a survey without questions.
+        logger.warning("round %s not opened: %s", round_id, " ".join(exc.messages))
+        return False
+    round_send_invitations.delay(round_id)
+    return True
+
+
+@shared_task
+def round_send_invitations(round_id: int) -> int:
+    """Send the open round's invitations that have not gone out; returns how many."""
+    round_ = _round(round_id)
+    if round_ is None or round_.status != RoundStatus.OPEN:
+        return 0
+    return invitations_send(round_=round_).sent
+
+
+@shared_task
+def round_send_reminders(round_id: int) -> int:
+    """Remind non-respondents once, when the round's reminder day has come."""
+    round_ = _round(round_id)
+    if round_ is None or not pulses.reminder_due(round_, timezone.now()):
+        return 0
+    return reminders_send(round_=round_).sent
+
+
+@shared_task
+def round_close_due(round_id: int) -> bool:
+    """Close an open round whose closing time has passed."""
+    round_ = _round(round_id)
+    due = pulses.rounds_due_to_close(timezone.now()).filter(pk=round_id)
+    if round_ is None or not due.exists():
+        return False
+    try:
+        round_close(round_=round_)
+    except ValidationError:
+        return False
+    return True
