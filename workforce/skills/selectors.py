@@ -26,6 +26,12 @@ def month_starts(start: date, end: date) -> list[date]:
     return months
 
 
+def months_before(day: date, count: int) -> date:
+    """The first day of the month ``count`` months before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
@@ -89,6 +95,7 @@ def team_month_coverage(
     start: date,
     end: date,
     teams: Iterable[Team] | None = None,
+    until: date | None = None,
 ) -> list[dict]:
     """Coverage of every team (or ``teams``) for each month from start to end.
 
@@ -97,6 +104,9 @@ def team_month_coverage(
     assessments on or before it, and the requirements in force. Rows carry
     team_id, month (first day), required_skills, covered_skills, coverage
     (0..1, None when the team requires nothing), spof_count, uncovered_count.
+
+    With ``until`` (usually today), a month that ends later is judged on
+    ``until`` instead: the current month so far, not a guess at its end.
 
     Four queries whatever the range: teams, spells, requirements, assessments.
     """
@@ -107,7 +117,11 @@ def team_month_coverage(
     months = month_starts(start, end)
     if not team_ids or not months:
         return []
-    first_day, last_day = month_end(months[0]), month_end(months[-1])
+    judged = [
+        (month, min(month_end(month), until) if until else month_end(month))
+        for month in months
+    ]
+    first_day, last_day = judged[0][1], judged[-1][1]
     spells = _spells(team_ids, first_day, last_day)
     requirements = _requirement_spells(team_ids, first_day, last_day)
     # A subquery rather than a list of ids: an organization can have more people
@@ -121,7 +135,7 @@ def team_month_coverage(
     )
     rows = coverage.coverage_by_month(
         teams=team_ids,
-        month_ends=[(month, month_end(month)) for month in months],
+        month_ends=judged,
         spells=spells,
         assessments=assessments,
         requirements=requirements,
@@ -159,6 +173,11 @@ class TeamSkills:
     @property
     def other_skills(self) -> list[Skill]:
         return [skill for skill in self.skills if skill.pk not in self.requirements]
+
+    @property
+    def columns(self) -> list[tuple[Skill, int | None]]:
+        """``(skill, min_competent or None when not required)``, required first."""
+        return [(skill, self.requirements.get(skill.pk)) for skill in self.skills]
 
     def level(self, person: StaffMember, skill: Skill) -> int:
         return self.levels.get((person.pk, skill.pk), 0)
