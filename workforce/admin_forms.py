@@ -1,0 +1,161 @@
+"""Back-office (Wagtail admin) forms: only the user's own organization, ever."""
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Q, UniqueConstraint
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from . import selectors
+from .models import JobRole, Role, Site, StaffMember, Team
+
+# Where the choices for a relation to each model come from. A relation to any
+# other model is refused outright, so a new field cannot list every
+# organization's rows by accident.
+CHOICES = {
+    Site: selectors.visible_sites,
+    Team: selectors.visible_teams,
+    JobRole: selectors.visible_job_roles,
+    StaffMember: selectors.visible_staff,
+}
+
+
+class OrganizationScopedForm(WagtailAdminModelForm):
+    """Offers only the user's organization's objects and files new ones there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None:
+            raise ImproperlyConfigured("Back-office forms need for_user.")
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                model = field.queryset.model
+                if model not in CHOICES:
+                    raise ImproperlyConfigured(
+                        f"{type(self).__name__}.{name}: no organization scope "
+                        f"for {model.__name__}."
+                    )
+                field.queryset = CHOICES[model](user)
+        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
+            self.instance.organization_id = user.organization_id
+
+    def validate_unique(self):
+        super().validate_unique()
+        # The organization is not a form field, so Django skips the unique
+        # constraints that include it; check them here to show a form error
+        # instead of failing on save.
+        exclude = self._get_validation_exclusions() - {"organization"}
+        for constraint in self.instance._meta.constraints:
+            if (
+                isinstance(constraint, UniqueConstraint)
+                and "organization" in constraint.fields
+                and not exclude.intersection(constraint.fields)
+            ):
+                try:
+                    constraint.validate(
+                        type(self.instance), self.instance, exclude=exclude
+                    )
+                except ValidationError as error:
+                    self._update_errors(error)
+
+
+class OrganizationForm(OrganizationScopedForm):
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
+    )
+
+
+class StaffMemberForm(OrganizationScopedForm):
+    # Team history (TeamMembership) follows these; the roster import keeps it
+    # right for transfers, hire-date corrections and leavers, so here they are
+    # set once, when the record is created.
+    history_fields = (
+        "site",
+        "team",
+        "hire_date",
+        "termination_date",
+        "termination_reason",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self.history_fields:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _(
+                        "Change this with a roster import, which keeps the "
+                        "team history."
+                    )
+
+
+class OrganizationUserForm(OrganizationScopedForm):
+    """A login of the organization. Never a superuser or Django staff member."""
+
+    new_password = forms.CharField(
+        label=_("New password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if "role" in self.fields and user.role != Role.OWNER:
+            # Only an owner may make (or edit) an owner.
+            self.fields["role"].choices = [
+                choice
+                for choice in self.fields["role"].choices
+                if choice[0] != Role.OWNER
+            ]
+        if "staff_member" in self.fields:
+            linked = Q(user__isnull=True)
+            if self.instance.pk:
+                linked |= Q(user=self.instance)
+            self.fields["staff_member"].queryset = self.fields[
+                "staff_member"
+            ].queryset.filter(linked)
+        if self.instance.pk is None:
+            self.fields["new_password"].required = True
+            self.fields["new_password"].help_text = ""
+            self.fields["new_password_again"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password")
+        if password and password != cleaned.get("new_password_again"):
+            self.add_error("new_password_again", _("The two passwords are different."))
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        # As Django's UserCreationForm: validate once the instance holds the
+        # username and names the similarity check compares against.
+        password = self.cleaned_data.get("new_password")
+        if password and "new_password_again" not in self.errors:
+            try:
+                validate_password(password, user=self.instance)
+            except ValidationError as error:
+                self.add_error("new_password", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if self.cleaned_data.get("new_password"):
+            user.set_password(self.cleaned_data["new_password"])
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user

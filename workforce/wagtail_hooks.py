@@ -1,0 +1,528 @@
+"""The back office: owner and HR keep their organization's workforce records here.
+
+Every screen works on the signed-in user's organization only. Wagtail's model
+views fetch objects from the whole table (the index, edit, delete, inspect,
+history and usage views each have their own lookup), so each view class below
+takes the viewset's ``scoped_queryset`` and looks objects up only inside it:
+another organization's id is a 404 on every URL. Who may use the screens at
+all comes from the role (``workforce.auth_backends.RolePermissionBackend``).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from . import selectors, staff
+from .admin_forms import (
+    OrganizationForm,
+    OrganizationScopedForm,
+    OrganizationUserForm,
+    StaffMemberForm,
+)
+from .models import (
+    JobRole,
+    Organization,
+    Role,
+    Site,
+    StaffMember,
+    Team,
+    TeamMembership,
+    User,
+)
+
+# --- Views that only ever see the user's organization -------------------------
+
+
+class ScopedViewMixin:
+    #: ``callable(user) -> QuerySet`` of the objects the user may reach here.
+    scoped_queryset = None
+
+    def dispatch(self, request, *args, **kwargs):
+        # Superusers pass every permission check but belong to no organization
+        # as owner or HR; Wagtail's own screens are theirs.
+        if not selectors.can_manage_organization(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_scoped_queryset(self):
+        return self.scoped_queryset(self.request.user)
+
+
+class ScopedIndexView(ScopedViewMixin, generic.IndexView):
+    def get_base_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedCreateView(ScopedViewMixin, generic.CreateView):
+    pass
+
+
+class ScopedEditView(ScopedViewMixin, generic.EditView):
+    def get_queryset(self):
+        # SingleObjectMixin.get_object() looks the pk up in this queryset.
+        return self.get_scoped_queryset()
+
+
+class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
+    def get_queryset(self):
+        return self.get_scoped_queryset()
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            # Reached through a cascade the usage check did not foresee, e.g.
+            # a site whose teams still hold team history.
+            from wagtail.admin import messages
+
+            messages.error(
+                self.request,
+                _("%(object)s is still in use (for example in team history).")
+                % {"object": self.object},
+            )
+            return redirect(self.index_url_name)
+
+
+class ScopedInspectView(ScopedViewMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_scoped_queryset(), pk=unquote(str(self.pk)))
+
+
+class ScopedHistoryView(ScopedViewMixin, history.HistoryView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedUsageView(ScopedViewMixin, usage.UsageView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class OrganizationScopedViewSet(ModelViewSet):
+    """A model's back-office screens, limited to the user's organization."""
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    inspect_view_enabled = True
+    # A copy view would need its own lookup; nothing here is worth copying.
+    copy_view_enabled = False
+    base_form_class = OrganizationScopedForm
+
+    def scoped_queryset(self, user):
+        raise NotImplementedError
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            scoped_queryset=self.scoped_queryset, **kwargs
+        )
+
+    def get_edit_handler(self):
+        return ObjectList(
+            self.panels, base_form_class=self.base_form_class
+        ).bind_to_model(self.model)
+
+    @property
+    def menu_item_class(self):
+        shown_for_role = super().menu_item_class
+
+        class ScopedMenuItem(shown_for_role):
+            def is_shown(self, request):
+                return selectors.can_manage_organization(request.user) and (
+                    super().is_shown(request)
+                )
+
+        return ScopedMenuItem
+
+
+# --- Filters: choices from the user's organization only ----------------------
+
+
+def _sites(request):
+    return selectors.visible_sites(request.user)
+
+
+def _teams(request):
+    return selectors.visible_teams(request.user)
+
+
+def _job_roles(request):
+    return selectors.visible_job_roles(request.user)
+
+
+class TeamFilterSet(WagtailFilterSet):
+    site = django_filters.ModelChoiceFilter(label=_("Site"), queryset=_sites)
+
+    class Meta:
+        model = Team
+        fields = []
+
+
+class StaffMemberFilterSet(WagtailFilterSet):
+    site = django_filters.ModelChoiceFilter(label=_("Site"), queryset=_sites)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_teams)
+    job_role = django_filters.ModelChoiceFilter(
+        label=_("Job role"), queryset=_job_roles
+    )
+    active = django_filters.BooleanFilter(
+        label=_("Still employed"),
+        field_name="termination_date",
+        lookup_expr="isnull",
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = []
+
+
+class TeamMembershipFilterSet(WagtailFilterSet):
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_teams)
+
+    class Meta:
+        model = TeamMembership
+        fields = []
+
+
+class UserFilterSet(WagtailFilterSet):
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = User
+        fields = []
+
+
+# --- The screens ---------------------------------------------------------------
+
+
+class OrganizationViewSet(OrganizationScopedViewSet):
+    model = Organization
+    name = "workforce_organization"
+    url_prefix = "workforce/organization"
+    icon = "site"
+    menu_label = _("Organization")
+    list_display = ["name", "timezone", "min_group_size"]
+    inspect_view_fields = ["name", "slug", "timezone", "min_group_size"]
+    base_form_class = OrganizationForm
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("timezone"),
+        FieldPanel("min_group_size"),
+    ]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_organizations(user)
+
+
+class SiteViewSet(OrganizationScopedViewSet):
+    model = Site
+    name = "workforce_site"
+    url_prefix = "workforce/sites"
+    icon = "home"
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    inspect_view_fields = ["name", "slug"]
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_sites(user)
+
+
+class TeamViewSet(OrganizationScopedViewSet):
+    model = Team
+    name = "workforce_team"
+    url_prefix = "workforce/teams"
+    icon = "group"
+    list_display = ["name", "site", "slug"]
+    search_fields = ["name", "site__name"]
+    filterset_class = TeamFilterSet
+    inspect_view_fields = ["name", "site", "slug"]
+    panels = [FieldPanel("site"), FieldPanel("name"), FieldPanel("slug")]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_teams(user)
+
+
+class JobRoleViewSet(OrganizationScopedViewSet):
+    model = JobRole
+    name = "workforce_jobrole"
+    url_prefix = "workforce/job-roles"
+    icon = "tag"
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    inspect_view_fields = ["name", "slug"]
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_job_roles(user)
+
+
+class StaffMemberCreateView(ScopedCreateView):
+    def save_instance(self):
+        instance = staff.staff_member_create(staff_member=self.form.save(commit=False))
+        self.form.save_m2m()
+        return instance
+
+
+class StaffMemberViewSet(OrganizationScopedViewSet):
+    model = StaffMember
+    name = "workforce_staffmember"
+    url_prefix = "workforce/people"
+    icon = "user"
+    add_view_class = StaffMemberCreateView
+    list_display = [
+        "full_name",
+        "employee_id",
+        "site",
+        "team",
+        "job_role",
+        "hire_date",
+        "termination_date",
+    ]
+    search_fields = ["full_name", "employee_id", "email"]
+    filterset_class = StaffMemberFilterSet
+    inspect_view_fields = [
+        "employee_id",
+        "full_name",
+        "email",
+        "phone",
+        "site",
+        "team",
+        "job_role",
+        "employment_type",
+        "fte",
+        "hire_date",
+        "termination_date",
+        "termination_reason",
+    ]
+    base_form_class = StaffMemberForm
+    panels = [FieldPanel(name) for name in inspect_view_fields]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_staff(user)
+
+
+class TeamMembershipViewSet(OrganizationScopedViewSet):
+    """Team history, read only: transfers write it (see workforce.roster)."""
+
+    model = TeamMembership
+    name = "workforce_teammembership"
+    url_prefix = "workforce/team-history"
+    icon = "history"
+    menu_label = _("Team history")
+    list_display = ["staff_member", "team", "start_date", "end_date"]
+    search_fields = ["staff_member__full_name", "staff_member__employee_id"]
+    filterset_class = TeamMembershipFilterSet
+    inspect_view_fields = ["staff_member", "team", "start_date", "end_date"]
+    panels = [FieldPanel(name) for name in inspect_view_fields]
+
+    def scoped_queryset(self, user):
+        return TeamMembership.objects.filter(
+            staff_member__in=selectors.visible_staff(user)
+        ).select_related("staff_member", "team__site")
+
+
+# --- Logins of the organization --------------------------------------------------
+
+
+class OrganizationUserPolicy(BasePermissionPolicy):
+    """Owner and HR manage their organization's logins.
+
+    Deliberately not ``workforce.*_user`` Django permissions: those would also
+    open Wagtail's own user admin, which spans every organization.
+    """
+
+    def user_has_permission(self, user, action):
+        return selectors.can_manage_organization(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return (
+            self.user_has_permission(user, action)
+            and instance.organization_id == user.organization_id
+        )
+
+    def users_with_any_permission(self, actions):
+        return User.objects.filter(
+            is_active=True,
+            organization__isnull=False,
+            role__in=[Role.OWNER, Role.HR],
+        )
+
+
+organization_user_policy = OrganizationUserPolicy(User)
+
+
+class OrganizationUserPolicyMixin:
+    @property
+    def permission_policy(self):
+        return organization_user_policy
+
+
+class OrganizationUserIndexView(OrganizationUserPolicyMixin, ScopedIndexView):
+    pass
+
+
+class OrganizationUserCreateView(OrganizationUserPolicyMixin, ScopedCreateView):
+    pass
+
+
+class OrganizationUserEditView(OrganizationUserPolicyMixin, ScopedEditView):
+    pass
+
+
+class OrganizationUserDeleteView(OrganizationUserPolicyMixin, ScopedDeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        if self.object == request.user:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OrganizationUserInspectView(OrganizationUserPolicyMixin, ScopedInspectView):
+    pass
+
+
+class OrganizationUserHistoryView(OrganizationUserPolicyMixin, ScopedHistoryView):
+    pass
+
+
+class OrganizationUserUsageView(OrganizationUserPolicyMixin, ScopedUsageView):
+    pass
+
+
+class OrganizationUserViewSet(OrganizationScopedViewSet):
+    model = User
+    name = "workforce_user"
+    url_prefix = "workforce/users"
+    icon = "user"
+    menu_label = _("Users")
+    index_view_class = OrganizationUserIndexView
+    add_view_class = OrganizationUserCreateView
+    edit_view_class = OrganizationUserEditView
+    delete_view_class = OrganizationUserDeleteView
+    inspect_view_class = OrganizationUserInspectView
+    history_view_class = OrganizationUserHistoryView
+    usage_view_class = OrganizationUserUsageView
+    list_display = ["username", "first_name", "last_name", "role", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    filterset_class = UserFilterSet
+    inspect_view_fields = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "role",
+        "managed_sites",
+        "led_teams",
+        "staff_member",
+        "last_login",
+    ]
+    base_form_class = OrganizationUserForm
+    panels = [
+        FieldPanel("username"),
+        FieldPanel("first_name"),
+        FieldPanel("last_name"),
+        FieldPanel("email"),
+        FieldPanel("is_active"),
+        FieldPanel("role"),
+        FieldPanel("managed_sites", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("led_teams", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("staff_member"),
+        FieldPanel("new_password"),
+        FieldPanel("new_password_again"),
+    ]
+    # Wagtail's user admin registers the model's URL finder and permissions.
+    add_to_reference_index = False
+
+    def scoped_queryset(self, user):
+        if not selectors.can_manage_organization(user):
+            return User.objects.none()
+        users = User.objects.filter(
+            organization_id=user.organization_id, is_superuser=False
+        )
+        if user.role != Role.OWNER:
+            # Only an owner may see to an owner's login.
+            users = users.exclude(role=Role.OWNER)
+        return users
+
+    @property
+    def menu_item_class(self):
+        class OrganizationUserMenuItem(MenuItem):
+            def is_shown(self, request):
+                return organization_user_policy.user_has_permission(
+                    request.user, "change"
+                )
+
+        return OrganizationUserMenuItem
+
+    def register_admin_url_finder(self):
+        pass
+
+    def register_permissions(self):
+        pass
+
+
+class WorkforceGroup(ModelViewSetGroup):
+    menu_label = _("Workforce")
+    menu_icon = "group"
+    menu_order = 200
+    submenu_hook = "register_workforce_menu_item"
+    items = (
+        OrganizationViewSet,
+        SiteViewSet,
+        TeamViewSet,
+        JobRoleViewSet,
+        StaffMemberViewSet,
+        TeamMembershipViewSet,
+        OrganizationUserViewSet,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_workforce_viewsets():
+    return WorkforceGroup()
+
+
+class RosterImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return selectors.can_manage_organization(request.user)
+
+
+@hooks.register("register_workforce_menu_item")
+def register_roster_import_menu_item():
+    return RosterImportMenuItem(
+        _("Roster import"),
+        reverse_lazy("workforce:roster_import"),
+        name="roster-import",
+        icon_name="upload",
+        order=900,
+    )
+
+
+@hooks.register("construct_settings_menu")
+def hide_user_admin_from_non_superusers(request, menu_items):
+    # Wagtail's own user and group admin spans every organization and can
+    # grant superuser: only superusers get it, whatever else they may do.
+    if not request.user.is_superuser:
+        menu_items[:] = [
+            item for item in menu_items if item.name not in {"users", "groups"}
+        ]
