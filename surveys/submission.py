@@ -70,7 +70,7 @@ def invitation_for_code(raw_code: str) -> Invitation:
     if len(code) != tokens.CODE_LENGTH or set(code) - set(tokens.ALPHABET):
         raise InvalidCode(raw_code)
     invitation = (
-        Invitation.objects.select_related("round")
+        Invitation.objects.select_related("round__organization", "round__survey")
         .filter(lookup_digest=tokens.lookup_digest(code))
         .first()
     )
@@ -117,14 +117,18 @@ def _is_blank(raw) -> bool:
 
 
 def clean_answers(
-    survey_questions: list[SurveyQuestion], answers: Mapping
+    survey_questions: list[SurveyQuestion],
+    answers: Mapping,
+    *,
+    enforce_required: bool = True,
 ) -> dict[int, int | str]:
     """Check raw answers (question id → value) against the questions.
 
     Returns the answers worth keeping: integers for scales and choices, stripped
     text for free text; blank answers are dropped. Raises ``InvalidAnswers`` with a
     message per question for anything out of range, an unknown question, or a
-    missing required answer.
+    missing required answer (unless ``enforce_required`` is false, as when a
+    draft is saved).
     """
     by_id = {sq.question_id: sq for sq in survey_questions}
     errors: dict[int, str] = {}
@@ -164,6 +168,8 @@ def clean_answers(
             continue
         cleaned[question_id] = value
     for question_id, sq in by_id.items():
+        if not enforce_required:
+            break
         if sq.required and question_id not in cleaned and question_id not in errors:
             errors[question_id] = _("Answer this question.")
     if errors:
