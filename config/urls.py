@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workforce/", include("workforce.urls")),
+    # Staff survey pages; /s/t/<code>/ links are printed on slips: keep the path.
+    path("s/", include("surveys.urls")),
     path("skills/", include("workforce.skills.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -204,21 +204,56 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# A personal survey link carries its code in the path (/s/t/<code>/): every
+# logger that writes request paths masks it (surveys/logging.py). gunicorn's
+# access and error logs are routed here too, to stderr, so they are masked alike.
+_MASKED = {"filters": ["mask_survey_codes"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_survey_codes": {"()": "surveys.logging.MaskSurveyCodes"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_survey_codes"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request lines carry paths; survey tokens never travel in paths that
-        # reach these loggers (see surveys), but keep them quiet by default.
-        "django.server": {"level": "WARNING"},
+        "django.request": {**_MASKED},
+        # Keep development request lines quiet by default.
+        "django.server": {
+            "level": "WARNING",
+            "handlers": ["console"],
+            "propagate": False,
+            **_MASKED,
+        },
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+            **_MASKED,
+        },
+        "gunicorn.error": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+            **_MASKED,
+        },
         "axes": {"level": "WARNING"},
     },
 }
+
+# Staff survey pages (surveys/views.py). Layout "single" (all questions on one
+# page) or "paged" (one question per screen); benchmarks/survey_layout.py measured
+# both, see benchmarks/results/survey_layout.json.
+SURVEY_LAYOUT = env("SURVEY_LAYOUT", default="single")
+# The respondent's signed cookie (code and draft answers) lives this long.
+SURVEY_COOKIE_AGE = 2 * 60 * 60
 
 # Anonymity floor: no organization may report groups smaller than this.
 SURVEY_MIN_GROUP_SIZE_FLOOR = 3
