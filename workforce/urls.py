@@ -10,4 +10,25 @@ urlpatterns = [
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("people/", views.staff_list, name="staff_list"),
     path("people/<int:staff_id>/", views.staff_detail, name="staff_detail"),
+    path("roster/import/", views.roster_import, name="roster_import"),
+    path(
+        "roster/imports/<int:import_id>/",
+        views.roster_import_preview,
+        name="roster_import_preview",
+    ),
+    path(
+        "roster/imports/<int:import_id>/apply/",
+        views.roster_import_apply,
+        name="roster_import_apply",
+    ),
+    path(
+        "roster/imports/<int:import_id>/status/",
+        views.roster_import_status,
+        name="roster_import_status",
+    ),
+    path(
+        "roster/imports/<int:import_id>/errors.csv",
+        views.roster_import_errors_csv,
+        name="roster_import_errors_csv",
+    ),
 ]

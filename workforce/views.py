@@ -1,13 +1,20 @@
 """Workforce pages: a signed-in user's home, sites, teams and people in scope."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import selectors
-from .permissions import MANAGERS, role_required
+from . import roster, selectors
+from .forms import RosterUploadForm
+from .models import RosterImport
+from .permissions import MANAGERS, ORG_ADMINS, role_required
+from .spreadsheets import csv_response
 
 
 @login_required
@@ -85,4 +92,102 @@ def staff_detail(request, staff_id):
         request,
         "workforce/staff_detail.html",
         {"person": person, "memberships": memberships},
+    )
+
+
+# --- Roster import: upload → preview → apply → status ------------------------
+
+ERRORS_SHOWN = 1000
+
+
+def _roster_import_or_404(request, import_id):
+    return get_object_or_404(roster.roster_imports_for(request.user), pk=import_id)
+
+
+@role_required(*ORG_ADMINS)
+def roster_import(request):
+    organization = request.user.organization
+    form = RosterUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"effective_date": roster.organization_today(organization)},
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        record = roster.roster_import_upload(
+            organization=organization,
+            uploaded_by=request.user,
+            filename=upload.name,
+            data=upload.read(),
+            effective_date=form.cleaned_data["effective_date"],
+        )
+        return redirect("workforce:roster_import_preview", import_id=record.pk)
+    return render(
+        request,
+        "workforce/roster_import.html",
+        {
+            "form": form,
+            "recent": roster.roster_imports_for(request.user)
+            .select_related("uploaded_by")
+            .defer("content")[:10],
+        },
+    )
+
+
+@role_required(*ORG_ADMINS)
+def roster_import_preview(request, import_id):
+    record = _roster_import_or_404(request, import_id)
+    if record.status not in (
+        RosterImport.Status.PREVIEWED,
+        RosterImport.Status.INVALID,
+    ):
+        return redirect("workforce:roster_import_status", import_id=record.pk)
+    return render(
+        request,
+        "workforce/roster_preview.html",
+        {
+            "record": record,
+            "errors": record.errors[:ERRORS_SHOWN],
+            "errors_hidden": max(len(record.errors) - ERRORS_SHOWN, 0),
+        },
+    )
+
+
+@require_POST
+@role_required(*ORG_ADMINS)
+def roster_import_apply(request, import_id):
+    record = _roster_import_or_404(request, import_id)
+    if not roster.roster_import_queue(roster_import=record):
+        messages.info(request, _("This import was already applied or queued."))
+    return redirect("workforce:roster_import_status", import_id=record.pk)
+
+
+@role_required(*ORG_ADMINS)
+def roster_import_status(request, import_id):
+    record = _roster_import_or_404(request, import_id)
+    if record.status in (RosterImport.Status.PREVIEWED, RosterImport.Status.INVALID):
+        return redirect("workforce:roster_import_preview", import_id=record.pk)
+    done, total = roster.roster_import_progress(record)
+    return render(
+        request,
+        "workforce/roster_status.html",
+        {
+            "record": record,
+            "done": done,
+            "total": total,
+            "errors": record.errors[:ERRORS_SHOWN],
+            "errors_hidden": max(len(record.errors) - ERRORS_SHOWN, 0),
+        },
+    )
+
+
+@role_required(*ORG_ADMINS)
+def roster_import_errors_csv(request, import_id):
+    record = _roster_import_or_404(request, import_id)
+    if not record.errors:
+        raise Http404
+    return csv_response(
+        f"roster-import-{record.pk}-errors.csv",
+        ["row", "column", "message"],
+        ([e["row"], e["column"], e["message"]] for e in record.errors),
     )
