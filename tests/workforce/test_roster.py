@@ -475,25 +475,25 @@ def test_transfer_and_later_termination(org_world):
     ]
 
 
-def test_team_change_after_leaving_is_an_error(org_world):
+def test_leaver_with_another_team_has_their_last_spell_corrected(org_world):
+    """Leaving before the effective date, the file names the team they left from."""
     leaver = org_world["people"][org_world["team_a1"]][0]
-    before = table_counts()
     text = roster_csv(
-        person(employee_id="NEW"),
         _row_for(
             leaver,
             team="Hygiene",
             termination_date="2025-05-31",
             termination_reason="voluntary",
-        ),
-    )
-    with pytest.raises(RosterImportError) as exc_info:
-        roster_import(
-            organization=org_world["org"], file=text, effective_date=EFFECTIVE
         )
-    assert _errors(exc_info) == [(3, "team")]
-    assert "left on 2025-05-31" in exc_info.value.errors[0].message
-    assert table_counts() == before
+    )
+    result = roster_import(
+        organization=org_world["org"], file=text, effective_date=EFFECTIVE
+    )
+    assert (result.updated, result.transfers) == (1, 0)
+    assert result.samples[0]["change"] == "updated"
+    leaver.refresh_from_db()
+    assert leaver.team == org_world["team_a2"]
+    assert spells(leaver) == [("Hygiene", "2024-01-15", "2025-05-31")]
 
 
 def test_termination_before_the_current_spell_is_an_error(org_world):
@@ -604,7 +604,7 @@ def test_preview_writes_nothing(org_world):
 
 
 def test_progress_is_reported(org_world, monkeypatch):
-    monkeypatch.setattr("workforce.roster.WRITE_BATCH", 2)
+    monkeypatch.setattr("workforce.roster.changes.WRITE_BATCH", 2)
     calls = []
     rows = [person(employee_id=f"P{i}") for i in range(5)]
     roster_import(

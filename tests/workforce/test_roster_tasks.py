@@ -144,7 +144,7 @@ def test_data_changed_since_preview_fails_cleanly(org_world):
     assert roster_import_apply(record.pk) is False
     record.refresh_from_db()
     assert record.status == RosterImport.Status.FAILED
-    assert [(e["row"], e["column"]) for e in record.errors] == [(2, "team")]
+    assert [(e["row"], e["column"]) for e in record.errors] == [(2, "termination_date")]
     assert record.finished_at is not None
     assert table_counts() == before
     staff.refresh_from_db()
@@ -156,13 +156,13 @@ def test_unexpected_error_fails_the_import_and_writes_nothing(org_world, monkeyp
     record = _previewed(org_world["org"], text)
     RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.QUEUED)
 
-    real_write = roster._write
+    real_write = roster.services.write_changes
 
     def broken_write(plan, progress):
         real_write(plan, progress)  # everything written, then the failure
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("workforce.roster._write", broken_write)
+    monkeypatch.setattr("workforce.roster.services.write_changes", broken_write)
     before = table_counts()
     assert roster_import_apply(record.pk) is False
     assert table_counts() == before
