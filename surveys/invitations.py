@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from workforce.spreadsheets import csv_text
@@ -61,23 +61,14 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _path(name: str, fallback: str, **kwargs) -> str:
-    # The respondent pages are mounted at /s/; the paths are also printed on
-    # paper slips, so they are a published contract and the fallback keeps it.
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return fallback
-
-
 def respond_url(code: str) -> str:
     """The personal link that opens the survey for ``code``."""
-    return _absolute(_path("surveys:respond_link", f"/s/t/{code}/", code=code))
+    return _absolute(reverse("surveys:respond_link", kwargs={"code": code}))
 
 
 def code_entry_url() -> str:
     """The page where a code from a slip or message is typed in."""
-    return _absolute(_path("surveys:code_entry", "/s/"))
+    return _absolute(reverse("surveys:code_entry"))
 
 
 @dataclass(frozen=True)
@@ -105,10 +96,10 @@ def invitation_links(invitations: QuerySet[Invitation]) -> list[InvitationLink]:
     ]
 
 
-def links_csv(*, round_: Round, channel: str | None = None) -> str:
-    """The links for mail-merge or printing, every cell spreadsheet-safe."""
-    rows = (
-        [
+def links_rows(*, round_: Round, channel: str | None = None):
+    """One row per invitee in LINKS_CSV_HEADER order, for mail-merge or printing."""
+    for link in invitation_links(round_invitations(round_, channel)):
+        yield [
             link.invitation.staff_member.employee_id,
             link.invitation.staff_member.full_name,
             link.invitation.site.name,
@@ -117,9 +108,11 @@ def links_csv(*, round_: Round, channel: str | None = None) -> str:
             link.grouped_code,
             link.url,
         ]
-        for link in invitation_links(round_invitations(round_, channel))
-    )
-    return csv_text(LINKS_CSV_HEADER, rows)
+
+
+def links_csv(*, round_: Round, channel: str | None = None) -> str:
+    """The links as CSV text, every cell spreadsheet-safe."""
+    return csv_text(LINKS_CSV_HEADER, links_rows(round_=round_, channel=channel))
 
 
 # --- messages ---------------------------------------------------------------

@@ -6,8 +6,11 @@ in, the address of the code entry page and the anonymity promise in English and
 Spanish. Six slips to a page, with dashed cut lines.
 """
 
+import os
+from pathlib import Path
+
 import segno
-import weasyprint
+from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
@@ -73,6 +76,9 @@ def slips_html(links: list[InvitationLink], *, paper: str = "letter") -> str:
 
 def slips_pdf(links: list[InvitationLink], *, paper: str = "letter") -> bytes:
     """The slips for ``links`` as PDF bytes."""
+    # Imported here: loading WeasyPrint is slow and logs, and only this needs it.
+    import weasyprint
+
     html = slips_html(links, paper=paper)
     return weasyprint.HTML(string=html).write_pdf()
 
@@ -93,3 +99,64 @@ def round_slips_pdf(
     pdf = slips_pdf(links, paper=paper)
     printed_mark_sent(round_=round_, invitations=invitations)
     return pdf, len(links)
+
+
+# --- Slips prepared in the background for the back office -----------------------
+#
+# Rendering hundreds of slips takes seconds, so the back office asks a worker
+# for them and offers the file once it is there. The file holds every code of
+# the round: it lives in private storage (never served by URL) and is deleted
+# when the round closes, when the codes stop opening anything.
+
+SLIP_VARIANTS = {
+    f"{channel}-{paper}": (channel, paper)
+    for channel in (Channel.PRINTED, "all")
+    for paper in PAPER_SIZES
+}
+
+
+def _slips_dir() -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "survey-slips"
+
+
+def slips_file_path(*, round_id: int, variant: str) -> Path:
+    if variant not in SLIP_VARIANTS:
+        raise ValueError(f"Unknown slips variant {variant!r}.")
+    return _slips_dir() / f"round-{round_id}-{variant}.pdf"
+
+
+def slips_file_write(*, round_: Round, variant: str) -> Path | None:
+    """Render the variant's slips to private storage unless already there."""
+    path = slips_file_path(round_id=round_.pk, variant=variant)
+    if path.exists():
+        return path
+    channel, paper = SLIP_VARIANTS[variant]
+    channel = None if channel == "all" else channel
+    if not round_invitations(round_, channel).exists():
+        return None
+    pdf, _ = round_slips_pdf(round_=round_, channel=channel, paper=paper)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a download never sees half a file.
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(pdf)
+    os.replace(partial, path)
+    return path
+
+
+def slips_files_ready(*, round_id: int) -> list[str]:
+    """The variants whose file is ready, in SLIP_VARIANTS order."""
+    return [
+        variant
+        for variant in SLIP_VARIANTS
+        if slips_file_path(round_id=round_id, variant=variant).exists()
+    ]
+
+
+def slips_files_delete(*, round_id: int) -> int:
+    deleted = 0
+    for variant in SLIP_VARIANTS:
+        path = slips_file_path(round_id=round_id, variant=variant)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

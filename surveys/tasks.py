@@ -15,6 +15,7 @@ from . import pulses
 from .invitations import invitations_send, reminders_send
 from .models import PulseSchedule, Round, RoundStatus
 from .services import round_close, round_launch
+from .slips import slips_file_write, slips_files_delete
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +110,12 @@ def round_send_invitations(round_id: int) -> int:
 
 
 @shared_task
-def round_send_reminders(round_id: int) -> int:
-    """Remind non-respondents once, when the round's reminder day has come."""
+def round_send_reminders(round_id: int, when_due: bool = True) -> int:
+    """Remind non-respondents once: when the reminder day has come, or now."""
     round_ = _round(round_id)
-    if round_ is None or not pulses.reminder_due(round_, timezone.now()):
+    if round_ is None or round_.status != RoundStatus.OPEN:
+        return 0
+    if when_due and not pulses.reminder_due(round_, timezone.now()):
         return 0
     return reminders_send(round_=round_).sent
 
@@ -128,4 +131,14 @@ def round_close_due(round_id: int) -> bool:
         round_close(round_=round_)
     except ValidationError:
         return False
+    slips_files_delete(round_id=round_id)
     return True
+
+
+@shared_task
+def round_slips_render(round_id: int, variant: str) -> bool:
+    """Prepare a round's printed slips for download from the back office."""
+    round_ = _round(round_id)
+    if round_ is None or round_.status != RoundStatus.OPEN:
+        return False
+    return slips_file_write(round_=round_, variant=variant) is not None

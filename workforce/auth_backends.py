@@ -27,11 +27,26 @@ MODEL_ACTIONS = {
     "teammembership": ("view",),
 }
 
+# The survey back office (surveys/wagtail_hooks.py). Invitations, responses and
+# participations have no screens: nobody edits them by hand.
+SURVEY_MODEL_ACTIONS = {
+    "question": ACTIONS,
+    "survey": ACTIONS,
+    "surveyquestion": ACTIONS,
+    "round": ACTIONS,
+    "pulseschedule": ACTIONS,
+}
+
 ORG_ADMIN_PERMISSIONS = frozenset(
     {"wagtailadmin.access_admin"}
     | {
         f"workforce.{action}_{model}"
         for model, actions in MODEL_ACTIONS.items()
+        for action in actions
+    }
+    | {
+        f"surveys.{action}_{model}"
+        for model, actions in SURVEY_MODEL_ACTIONS.items()
         for action in actions
     }
 )
@@ -45,7 +60,10 @@ def organization_id_of(obj):
         return obj.site.organization_id
     if isinstance(obj, TeamMembership):
         return obj.staff_member.organization_id
-    # Site, JobRole, StaffMember, User and anything else tied to one.
+    if obj._meta.label == "surveys.SurveyQuestion":
+        return obj.survey.organization_id
+    # Site, JobRole, StaffMember, User, Question, Survey, Round, PulseSchedule
+    # and anything else tied to one. A built-in question has none: read only.
     return getattr(obj, "organization_id", None)
 
 
