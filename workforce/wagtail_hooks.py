@@ -72,6 +72,12 @@ class ScopedCreateView(ScopedViewMixin, generic.CreateView):
 
 
 class ScopedEditView(ScopedViewMixin, generic.EditView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Look the object up before the permission check, as the other object
+        # views do: another organization's id is a 404 whoever asks.
+        self.object = self.get_object()
+
     def get_queryset(self):
         # SingleObjectMixin.get_object() looks the pk up in this queryset.
         return self.get_scoped_queryset()
