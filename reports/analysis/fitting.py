@@ -1,0 +1,302 @@
+"""Thin, tested wrappers around the statsmodels fits the findings use.
+
+Conventions kept in one place: cluster-robust errors by team with a t reference on
+G - 1 degrees of freedom, REML mixed models, Efron ties for Cox models, and
+log(-log) Kaplan-Meier intervals. Functions take arrays/DataFrames and return
+statsmodels results or plain numbers; none of them decides what a finding says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import sparse, stats
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.regression.mixed_linear_model import MixedLM
+
+# Pearson chi-square / residual df above which a Poisson count model is refitted
+# as a negative binomial (the counts vary more than a Poisson allows).
+OVERDISPERSION_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One coefficient on the model's own scale, with a t-based 95% interval."""
+
+    estimate: float
+    se: float
+    df: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def t_coefficient(estimate: float, se: float, df: float, level: float = 0.95):
+    """Interval and two-sided p-value from a t reference (df = inf gives normal)."""
+    if not (np.isfinite(se) and se > 0):
+        return Coefficient(estimate, se, df, np.nan, np.nan, np.nan)
+    critical = stats.t.ppf(0.5 + level / 2, df)
+    p_value = 2 * stats.t.sf(abs(estimate / se), df)
+    return Coefficient(
+        estimate=float(estimate),
+        se=float(se),
+        df=float(df),
+        ci_low=float(estimate - critical * se),
+        ci_high=float(estimate + critical * se),
+        p_value=float(p_value),
+    )
+
+
+def group_codes(groups) -> tuple[np.ndarray, int]:
+    """Integer codes 0..G-1 for group labels, and G."""
+    codes, uniques = pd.factorize(np.asarray(groups), sort=False)
+    return codes.astype(np.int64), len(uniques)
+
+
+def demean_within(
+    matrix: np.ndarray, codes: np.ndarray, n_groups: int, weights: np.ndarray
+) -> np.ndarray:
+    """Subtract each group's weighted mean from every column (the within transform)."""
+    indicator = sparse.csr_matrix(
+        (weights, (codes, np.arange(codes.size))), shape=(n_groups, codes.size)
+    )
+    totals = np.asarray(indicator.sum(axis=1)).ravel()
+    means = (indicator @ matrix) / totals[:, None]
+    return matrix - means[codes]
+
+
+@dataclass(frozen=True)
+class WithinFit:
+    """A two-way fixed-effects fit: the slope(s) and what they were fitted on."""
+
+    result: object
+    coefficients: dict[str, Coefficient]
+    n_groups: int
+    n_obs: int
+
+
+def fit_within(
+    y: np.ndarray,
+    x: pd.DataFrame,
+    *,
+    groups: np.ndarray,
+    periods: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> WithinFit:
+    """Weighted least squares with group and period fixed effects, clustered by group.
+
+    The group effects are removed exactly by the weighted within transform
+    (Frisch-Waugh-Lovell): y, x and the period indicators are all demeaned within
+    group and the slopes come from the transformed regression. Standard errors are
+    cluster-robust by group (statsmodels' G/(G-1) x (N-1)/(N-K) correction, with the
+    absorbed group effects not counted in K since they nest within clusters), with a
+    t reference on G - 1 degrees of freedom. Groups with a single row carry no
+    within-group information and are dropped first.
+    """
+    y = np.asarray(y, dtype=float)
+    weights = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    codes, _ = group_codes(groups)
+    keep = np.bincount(codes)[codes] > 1
+    y, weights, codes = y[keep], weights[keep], codes[keep]
+    x = x.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    periods = np.asarray(periods)[keep]
+    codes, n_groups = group_codes(codes)
+
+    period_dummies = pd.get_dummies(periods, prefix="period", dtype=float)
+    period_dummies = period_dummies.iloc[:, 1:]  # one period is the reference
+    design = np.column_stack([x.to_numpy(dtype=float), period_dummies.to_numpy()])
+    transformed = demean_within(np.column_stack([y, design]), codes, n_groups, weights)
+    y_within, design_within = transformed[:, 0], transformed[:, 1:]
+    # Periods seen by a single team (or none) vanish after demeaning.
+    informative = np.ones(design_within.shape[1], dtype=bool)
+    informative[x.shape[1] :] = (
+        np.abs(design_within[:, x.shape[1] :]).max(axis=0) > 1e-12
+    )
+    design_within = design_within[:, informative]
+    names = list(x.columns) + [
+        name
+        for name, used in zip(
+            period_dummies.columns, informative[x.shape[1] :], strict=True
+        )
+        if used
+    ]
+    result = sm.WLS(y_within, design_within, weights=weights).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}
+    )
+    coefficients = {
+        name: t_coefficient(result.params[i], result.bse[i], n_groups - 1)
+        for i, name in enumerate(names[: x.shape[1]])
+    }
+    return WithinFit(result, coefficients, n_groups=n_groups, n_obs=y.size)
+
+
+def fit_mixed(
+    endog: np.ndarray,
+    exog: pd.DataFrame,
+    *,
+    groups: np.ndarray,
+    exog_re: pd.DataFrame | None = None,
+    reml: bool = True,
+):
+    """A linear mixed model (random intercept, or the columns of ``exog_re``), REML."""
+    model = MixedLM(
+        np.asarray(endog, dtype=float),
+        exog,
+        groups=np.asarray(groups),
+        exog_re=exog_re,
+    )
+    return model.fit(reml=reml, method=["lbfgs", "bfgs", "cg"])
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """A count model with an exposure offset, clustered by group."""
+
+    result: object
+    coefficients: dict[str, Coefficient]
+    method: str
+    dispersion: float
+    alpha: float | None
+    n_groups: int
+    n_obs: int
+    n_events: int
+
+
+def fit_rate_model(
+    counts: np.ndarray,
+    exog: pd.DataFrame,
+    *,
+    exposure: np.ndarray,
+    groups: np.ndarray,
+) -> RateFit:
+    """Poisson rate model with log(exposure) offset; negative binomial if overdispersed.
+
+    The Poisson fit's Pearson dispersion decides: at or below OVERDISPERSION_RATIO the
+    Poisson estimates stand; above it the model is refitted as an NB2 negative
+    binomial (more efficient when counts vary more than a Poisson allows). Either
+    way the errors are cluster-robust by group with a t reference on G - 1 df.
+    ``exog`` must include a constant column.
+    """
+    counts = np.asarray(counts, dtype=float)
+    exposure = np.asarray(exposure, dtype=float)
+    codes, n_groups = group_codes(groups)
+    poisson = sm.GLM(counts, exog, family=sm.families.Poisson(), exposure=exposure).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}
+    )
+    dispersion = float(poisson.pearson_chi2 / poisson.df_resid)
+    result, method, alpha = poisson, "Poisson", None
+    if dispersion > OVERDISPERSION_RATIO:
+        model = sm.NegativeBinomial(
+            counts, exog, exposure=exposure, loglike_method="nb2"
+        )
+        start = np.append(poisson.params.to_numpy(), 0.5)
+        negbin = model.fit(
+            start_params=start,
+            method="bfgs",
+            maxiter=500,
+            disp=0,
+            cov_type="cluster",
+            cov_kwds={"groups": codes},
+        )
+        if negbin.mle_retvals.get("converged", False):
+            result, method = negbin, "negative binomial (NB2)"
+            alpha = float(negbin.params["alpha"])
+    coefficients = {
+        name: t_coefficient(result.params[name], result.bse[name], n_groups - 1)
+        for name in exog.columns
+    }
+    return RateFit(
+        result=result,
+        coefficients=coefficients,
+        method=method,
+        dispersion=dispersion,
+        alpha=alpha,
+        n_groups=n_groups,
+        n_obs=counts.size,
+        n_events=int(counts.sum()),
+    )
+
+
+def fit_cox(
+    time: np.ndarray,
+    status: np.ndarray,
+    exog: pd.DataFrame,
+    *,
+    entry: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    ties: str = "efron",
+):
+    """Cox proportional hazards (Efron ties; ``entry`` for counting-process rows).
+
+    Rows are (entry, time] intervals, as in R's ``Surv(start, stop, event)``.
+    statsmodels' PHReg counts a row as at risk at its own entry time, so a person
+    whose next row starts exactly when someone else leaves would be counted twice
+    at that time (with whole-month times that is every split). Entry times are
+    therefore nudged up by a hair, far below any gap between distinct times.
+
+    With ``groups`` the covariance is the cluster-robust sandwich. Do not combine
+    strata with groups: statsmodels 0.15 returns NaN robust errors then; use
+    indicator columns in ``exog`` instead.
+    """
+    time = np.asarray(time, dtype=float)
+    if entry is not None:
+        entry = np.asarray(entry, dtype=float)
+        if np.any(entry >= time):
+            raise ValueError("every row must end after it starts (entry < time)")
+        distinct = np.unique(np.concatenate([time, entry]))
+        smallest_gap = np.diff(distinct).min() if distinct.size > 1 else 1.0
+        entry = entry + smallest_gap * 1e-6
+    model = PHReg(
+        time,
+        exog,
+        status=np.asarray(status, dtype=float),
+        entry=entry,
+        ties=ties,
+    )
+    if groups is None:
+        return model.fit()
+    return model.fit(groups=np.asarray(groups))
+
+
+def survival_table(
+    time: np.ndarray,
+    status: np.ndarray,
+    *,
+    entry: np.ndarray | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Kaplan-Meier estimate at each event time.
+
+    Returns columns time, survival, ci_low, ci_high (Greenwood variance on the
+    log(-log) scale, so the interval stays within 0-1), at_risk, events.
+    """
+    fit = SurvfuncRight(
+        np.asarray(time, dtype=float),
+        np.asarray(status, dtype=float),
+        entry=None if entry is None else np.asarray(entry, dtype=float),
+    )
+    survival = np.asarray(fit.surv_prob, dtype=float)
+    se = np.asarray(fit.surv_prob_se, dtype=float)
+    z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_survival = np.log(survival)
+        theta_se = se / (survival * np.abs(log_survival))
+        ci_low = survival ** np.exp(z * theta_se)
+        ci_high = survival ** np.exp(-z * theta_se)
+    usable = (survival > 0) & (survival < 1) & np.isfinite(theta_se)
+    ci_low = np.where(usable, ci_low, np.nan)
+    ci_high = np.where(usable, ci_high, np.nan)
+    return pd.DataFrame(
+        {
+            "time": np.asarray(fit.surv_times, dtype=float),
+            "survival": survival,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "at_risk": np.asarray(fit.n_risk, dtype=np.int64),
+            "events": np.asarray(fit.n_events, dtype=np.int64),
+        }
+    )
