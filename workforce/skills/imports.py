@@ -13,11 +13,9 @@ without regard to case or repeated spaces. Re-importing the same file changes
 nothing.
 """
 
-import csv
-import io
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -25,6 +23,13 @@ from django.utils.translation import gettext as _
 
 from workforce.models import Organization, Site, StaffMember, Team
 
+from .csvfile import (
+    ImportProblem,
+    SkillsImportError,
+    parse_iso_date,
+    read_rows,
+    shown,
+)
 from .models import Level, Skill, SkillAssessment, TeamSkillRequirement
 from .services import (
     normalise_skill_name,
@@ -35,7 +40,6 @@ from .services import (
 
 SKILL_COLUMNS = ("employee_id", "skill", "level", "assessed_on")
 TEAM_SKILL_COLUMNS = ("site", "team", "skill", "min_competent")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SKILL_NAME_MAX = Skill._meta.get_field("name").max_length
 MAX_MIN_COMPETENT = 99
 WRITE_BATCH = 1000
@@ -47,36 +51,6 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem: ``row`` as numbered in the file (header = 1), None for the file."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
-class SkillsImportError(Exception):
-    """The file was rejected; ``errors`` lists every problem found."""
-
-    def __init__(self, errors, columns=()):
-        order = {name: index for index, name in enumerate(columns)}
-        self.errors = sorted(
-            errors, key=lambda e: (e.row or 0, order.get(e.column, -1))
-        )
-        super().__init__(f"{len(self.errors)} problem(s) in the file")
-
-    def as_dicts(self):
-        return [asdict(error) for error in self.errors]
-
-
 @dataclass
 class ImportResult:
     rows: int = 0
@@ -84,133 +58,6 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     new_skills: list[str] = field(default_factory=list)
-
-
-def _shown(value: str) -> str:
-    return f"“{value[:40]}…”" if len(value) > 40 else f"“{value}”"
-
-
-def _text_of(data) -> str:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = bytes(data)[: exc.start].count(b"\n") + 1
-        raise SkillsImportError(
-            [
-                ImportProblem(
-                    None,
-                    "",
-                    _(
-                        "The file is not UTF-8 text (line %(line)d). Save it as "
-                        "“CSV UTF-8 (comma delimited)” and try again."
-                    )
-                    % {"line": line},
-                )
-            ]
-        ) from exc
-
-
-def read_rows(data, columns: tuple[str, ...]):
-    """``[(row number, {column: stripped text})]`` for the readable data rows,
-    and the problems of the rows that could not be read (wrong cell count).
-
-    The header must name exactly ``columns`` (any order, any case); anything
-    else is rejected at once, since no cell could be trusted.
-    """
-    text = _text_of(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    expected = ", ".join(columns)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise SkillsImportError(
-            [ImportProblem(1, "", _("Cannot be read as CSV: %(e)s.") % {"e": exc})]
-        ) from exc
-    if header is None or not any(cell.strip() for cell in header):
-        raise SkillsImportError(
-            [
-                ImportProblem(
-                    None if header is None else 1,
-                    "",
-                    _("The first row must name the columns: %(expected)s.")
-                    % {"expected": expected},
-                )
-            ]
-        )
-    positions, errors = {}, []
-    for index, cell in enumerate(header):
-        name = re.sub(r"[\s-]+", "_", cell.strip().lower())
-        if name not in columns:
-            errors.append(
-                ImportProblem(
-                    1,
-                    cell.strip() or f"#{index + 1}",
-                    _("Unknown column; expected: %(expected)s.")
-                    % {"expected": expected},
-                )
-            )
-        elif name in positions:
-            errors.append(
-                ImportProblem(
-                    1,
-                    name,
-                    _("The column appears twice (columns %(a)d and %(b)d).")
-                    % {"a": positions[name] + 1, "b": index + 1},
-                )
-            )
-        else:
-            positions[name] = index
-    for name in columns:
-        if name not in positions and not any(e.column == name for e in errors):
-            errors.append(ImportProblem(1, name, _("The column is missing.")))
-    if errors:
-        raise SkillsImportError(errors, columns)
-
-    rows, number = [], 1
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(
-                ImportProblem(
-                    number, "", _("Cannot be read as CSV: %(e)s.") % {"e": exc}
-                )
-            )
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            errors.append(
-                ImportProblem(
-                    number,
-                    "",
-                    _("Has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(cells), "expected": len(header)},
-                )
-            )
-            continue
-        rows.append(
-            (number, {name: cells[index].strip() for name, index in positions.items()})
-        )
-    if not rows and not errors:
-        raise SkillsImportError(
-            [ImportProblem(None, "", _("The file has no data rows."))]
-        )
-    return rows, errors
-
-
-def _parse_date(raw: str) -> date | None:
-    if not ISO_DATE.fullmatch(raw):
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
 
 
 def _check_skill_name(raw: str, fail) -> str | None:
@@ -283,16 +130,16 @@ def parse_skills(
                     "Expected a level from 0 to 3 (0 none, 1 learning, 2 competent, "
                     "3 can train others), got %(value)s."
                 )
-                % {"value": _shown(raw["level"])},
+                % {"value": shown(raw["level"])},
             )
         else:
             level = int(raw["level"])
-        assessed_on = _parse_date(raw["assessed_on"])
+        assessed_on = parse_iso_date(raw["assessed_on"])
         if assessed_on is None:
             fail(
                 "assessed_on",
                 _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
-                % {"value": _shown(raw["assessed_on"])},
+                % {"value": shown(raw["assessed_on"])},
             )
         elif assessed_on > today:
             fail(
@@ -330,11 +177,11 @@ def parse_skills(
                     row.row,
                     "employee_id",
                     _("No one in %(org)s has employee id %(value)s.")
-                    % {"org": organization.name, "value": _shown(row.employee_id)},
+                    % {"org": organization.name, "value": shown(row.employee_id)},
                 )
             )
     if errors:
-        raise SkillsImportError(errors, SKILL_COLUMNS)
+        raise SkillsImportError(errors)
     return parsed
 
 
@@ -442,7 +289,7 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
                     "site",
                     _("No site %(value)s in %(org)s; expected one of: %(names)s.")
                     % {
-                        "value": _shown(site_name),
+                        "value": shown(site_name),
                         "org": organization.name,
                         "names": ", ".join(sorted({s.name for s in sites.values()})),
                     },
@@ -455,7 +302,7 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
                 fail(
                     "team",
                     _("No team %(value)s at %(site)s.")
-                    % {"value": _shown(team_name), "site": site.name},
+                    % {"value": shown(team_name), "site": site.name},
                 )
         name = _check_skill_name(raw["skill"], fail)
         minimum = None
@@ -463,7 +310,7 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
             fail(
                 "min_competent",
                 _("Expected a whole number of people, 1 or more, got %(value)s.")
-                % {"value": _shown(raw["min_competent"])},
+                % {"value": shown(raw["min_competent"])},
             )
         else:
             minimum = int(raw["min_competent"])
@@ -489,7 +336,7 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
         if not row_errors:
             parsed.append(RequirementRow(number, team, name, minimum))
     if errors:
-        raise SkillsImportError(errors, TEAM_SKILL_COLUMNS)
+        raise SkillsImportError(errors)
     return parsed
 
 
@@ -523,7 +370,7 @@ def team_skills_import(
             if problem:
                 errors.append(ImportProblem(row.row, "", problem))
         if errors:
-            raise SkillsImportError(errors, TEAM_SKILL_COLUMNS)
+            raise SkillsImportError(errors)
         skills, result.new_skills = _skills_by_key(
             organization, dict.fromkeys(row.skill for row in rows)
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from workforce.models import Organization
-from workforce.skills.imports import SkillsImportError
+from workforce.skills.csvfile import SkillsImportError
 
 
 def organization_by_slug(slug: str) -> Organization:

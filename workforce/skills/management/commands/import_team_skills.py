@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from workforce.skills.imports import ISO_DATE, TEAM_SKILL_COLUMNS, team_skills_import
+from workforce.skills.csvfile import ISO_DATE
+from workforce.skills.imports import TEAM_SKILL_COLUMNS, team_skills_import
 
 from ._common import organization_by_slug, progress_printer, read_file, run_import
 
