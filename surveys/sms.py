@@ -61,7 +61,11 @@ class BaseSmsBackend:
 
 
 class ConsoleBackend(BaseSmsBackend):
-    """Writes each message to a stream (stdout) instead of sending it."""
+    """Writes each message to a stream (stdout) instead of sending it.
+
+    Survey texts carry personal links. Outside DEBUG, stdout usually ends up in
+    a server's logs, so there only the number and the length are written.
+    """
 
     def __init__(self, *args, stream=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +75,12 @@ class ConsoleBackend(BaseSmsBackend):
     def send_messages(self, messages):
         with self._lock:
             for message in messages:
-                self.stream.write(f"SMS to {message.to}\n{message.body}\n")
+                body = (
+                    message.body
+                    if settings.DEBUG
+                    else f"({len(message.body)} characters withheld: DEBUG is off)"
+                )
+                self.stream.write(f"SMS to {message.to}\n{body}\n")
                 self.stream.write("-" * 40 + "\n")
             self.stream.flush()
         return len(messages)

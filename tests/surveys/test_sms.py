@@ -39,6 +39,7 @@ def test_locmem_backend_keeps_messages(settings):
 
 def test_console_backend_is_the_default_and_prints(settings):
     del settings.SURVEY_SMS_BACKEND
+    settings.DEBUG = True
     stream = io.StringIO()
     backend = sms.get_sms_backend(stream=stream)
     assert isinstance(backend, sms.ConsoleBackend)
@@ -50,3 +51,13 @@ def test_backend_named_explicitly():
     assert isinstance(
         sms.get_sms_backend("surveys.sms.LocmemBackend"), sms.LocmemBackend
     )
+
+
+def test_console_backend_withholds_bodies_outside_debug(settings):
+    settings.DEBUG = False
+    stream = io.StringIO()
+    backend = sms.ConsoleBackend(stream=stream)
+    backend.send_messages([sms.SmsMessage("+12125550123", "link /s/t/SECRET/")])
+    assert "SECRET" not in stream.getvalue()
+    assert "SMS to +12125550123" in stream.getvalue()
+    assert "17 characters withheld" in stream.getvalue()

@@ -10,6 +10,7 @@ from config.celery import app
 from surveys import pulses, sms, tasks
 from surveys.models import Channel, Frequency, PulseSchedule, Round, RoundStatus
 from surveys.services import round_launch
+from surveys.slips import slips_file_path
 from tests.factories import RoundFactory, SurveyFactory, SurveyQuestionFactory
 from tests.surveys.delivery import answer_as, invitation_of, launched_round
 
@@ -264,3 +265,18 @@ def test_manual_round_launched_already_is_left_alone(org_world):
     SurveyQuestionFactory(survey=round_.survey)
     round_launch(round_=round_)
     assert tasks.round_open.delay(round_.pk).get() is False
+
+
+def test_closing_deletes_prepared_slips(org_world, settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = str(tmp_path)
+    round_ = launched_round(org_world)
+    assert tasks.round_slips_render.delay(round_.pk, "printed-letter").get()
+    path = slips_file_path(round_id=round_.pk, variant="printed-letter")
+    assert path.read_bytes().startswith(b"%PDF")
+    Round.objects.filter(pk=round_.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    tasks.pulse_tick.delay()
+    assert not path.exists()
+    # A closed round's slips are not prepared again.
+    assert tasks.round_slips_render.delay(round_.pk, "printed-letter").get() is False
