@@ -262,7 +262,8 @@ class RosterImport(models.Model):
     """One uploaded roster file, from preview to applied (or rejected).
 
     The decoded CSV is kept in ``content`` (the database, not MEDIA_ROOT) so the
-    worker can apply exactly what was previewed and nobody can fetch it by URL.
+    worker can apply exactly what was previewed and nobody can fetch it by URL;
+    it is emptied once the import has finished.
     """
 
     class Status(models.TextChoices):

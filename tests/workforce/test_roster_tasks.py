@@ -58,6 +58,7 @@ def test_task_applies_once_however_often_it_runs(org_world):
     record.refresh_from_db()
     assert record.status == RosterImport.Status.DONE
     assert record.summary["transfers"] == 1
+    assert record.content == ""  # no copy of personal details kept once applied
 
 
 def test_queue_claims_once_and_schedules_after_commit(

@@ -184,8 +184,12 @@ def roster_import_run(*, import_id: int) -> bool:
         record.summary = result.as_dict()
         record.progress_done = record.progress_total = result.rows
     record.finished_at = timezone.now()
+    # The file holds personal details already in (or rejected from) the staff
+    # records; once the import has finished there is no reason to keep a copy.
+    record.content = ""
     record.save(
         update_fields=[
+            "content",
             "status",
             "errors",
             "summary",
