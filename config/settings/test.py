@@ -8,6 +8,7 @@ DEBUG = False
 # Argon2 is deliberately slow; tests check the production order in base.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SURVEY_SMS_BACKEND = "surveys.sms.LocmemBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
