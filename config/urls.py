@@ -17,6 +17,7 @@ urlpatterns = [
     path("workforce/", include("workforce.urls")),
     # Staff survey pages; /s/t/<code>/ links are printed on slips: keep the path.
     path("s/", include("surveys.urls")),
+    path("surveys/", include("surveys.results_urls")),
     path("skills/", include("workforce.skills.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

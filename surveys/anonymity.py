@@ -141,6 +141,24 @@ class GroupKey(NamedTuple):
 
 ORGANIZATION_KEY = GroupKey(ORGANIZATION)
 
+# Which teams are merged into "Other teams": ((site, (team, ...)), ...).
+Rollup = tuple[tuple[int, tuple[int, ...]], ...]
+
+
+def in_group(key: GroupKey, person: Person, rolled_up: dict[int, tuple]) -> bool:
+    """Whether ``person`` counts in group ``key`` (``rolled_up`` as in Structure)."""
+    if key.kind == ORGANIZATION:
+        return True
+    if person.site != key.site and key.site is not None:
+        return False
+    if key.kind == SITE:
+        return True
+    if key.kind == TEAM:
+        return person.team == key.value
+    if key.kind == OTHER_TEAMS:
+        return person.team in rolled_up.get(key.site, ())
+    return getattr(person, key.kind) == key.value
+
 
 @dataclass(frozen=True)
 class Structure:
@@ -150,6 +168,10 @@ class Structure:
     (parent, children) where the children split the parent without overlap.
     ``rolled_up`` maps a site to its teams below k (merged or in the total only).
     """
+
+    @property
+    def rollup(self) -> Rollup:
+        return tuple(sorted(self.rolled_up.items()))
 
     people: tuple[Person, ...]
     members: dict[GroupKey, int]
@@ -161,9 +183,19 @@ class Structure:
 
 
 def build_structure(
-    people: Iterable[Person], *, k: int, dimensions: Iterable[str] = DIMENSIONS
+    people: Iterable[Person],
+    *,
+    k: int,
+    dimensions: Iterable[str] = DIMENSIONS,
+    rollup: Rollup | None = None,
 ) -> Structure:
-    """Groups for ``people``: organization, sites, teams after roll-up, breakdowns."""
+    """Groups for ``people``: organization, sites, teams after roll-up, breakdowns.
+
+    ``rollup`` fixes which teams are merged (site, teams) instead of deciding it
+    from these people's counts, so that every measure of a round reports the
+    same groups as its response counts do.
+    """
+    fixed = None if rollup is None else dict(rollup)
     people = tuple(people)
     members: dict[GroupKey, int] = defaultdict(int)
     partitions: list[tuple[GroupKey, tuple[GroupKey, ...]]] = []
@@ -184,7 +216,11 @@ def build_structure(
         small = []
         other = 0
         for team, mask in sorted(team_masks[site].items()):
-            if mask.bit_count() >= k:
+            if fixed is None:
+                merged = mask.bit_count() < k
+            else:
+                merged = team in fixed.get(site, ())
+            if not merged:
                 key = GroupKey(TEAM, site, team)
                 members[key] = mask
                 children.append(key)
@@ -254,19 +290,25 @@ class Decision:
 
 
 def decide(
-    people: Iterable[Person], *, k: int, dimensions: Iterable[str] = DIMENSIONS
+    people: Iterable[Person],
+    *,
+    k: int,
+    dimensions: Iterable[str] = DIMENSIONS,
+    rollup: Rollup | None = None,
 ) -> Decision:
     """Release every group that passes the rules in the module docstring."""
     if k < 1:
         raise ValueError("k must be at least 1")
     # Only who is where matters, not the order they came in.
     key = tuple(sorted(people))
-    return _decide(key, k, tuple(dimensions))
+    if rollup is not None:
+        rollup = tuple(sorted((site, tuple(sorted(teams))) for site, teams in rollup))
+    return _decide(key, k, tuple(dimensions), rollup)
 
 
 @functools.lru_cache(maxsize=256)
-def _decide(people: tuple[Person, ...], k: int, dimensions: tuple[str, ...]):
-    structure = build_structure(people, k=k, dimensions=dimensions)
+def _decide(people, k, dimensions, rollup):
+    structure = build_structure(people, k=k, dimensions=dimensions, rollup=rollup)
     released = {g for g in structure.members if structure.size(g) >= k}
     complementary = set()
     exact = True
@@ -490,6 +532,11 @@ def suppressed_text(k: int) -> str:
 def complementary_text() -> str:
     """What a group hidden to protect a smaller one shows."""
     return _("hidden so that a smaller group cannot be worked out")
+
+
+def invited_text(k: int) -> str:
+    """What a group too small for a response rate shows while a round is open."""
+    return _("fewer than %(k)s people invited") % {"k": k}
 
 
 def hidden_text(decision: Decision, key: GroupKey) -> str:
