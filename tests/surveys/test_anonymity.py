@@ -1,4 +1,5 @@
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -22,7 +23,8 @@ from surveys.anonymity import (
     decide,
     organization_set_min_group_size,
 )
-from surveys.models import RoundStatus
+from surveys.models import Measure, Question, QuestionKind, RoundStatus
+from surveys.results_compute import Respondent, RoundData, compute_results
 from tests.factories import OrganizationFactory, RoundFactory, SiteFactory, TeamFactory
 from tests.surveys.results_data import add_response
 
@@ -339,3 +341,83 @@ def test_round_k_never_below_floor(db):
     assert anonymity.round_min_group_size(round_) == round_.organization.min_group_size
     round_.min_group_size = 2
     assert anonymity.round_min_group_size(round_) == 3
+
+
+# --- value independence, through the results computation ---------------------
+
+QUESTION_SPECS = [
+    *[(f"eng_{i}", QuestionKind.AGREEMENT, Measure.ENGAGEMENT) for i in range(6)],
+    ("enps", QuestionKind.SCALE, Measure.ENPS),
+    ("burnout", QuestionKind.CHOICE, Measure.BURNOUT),
+    ("workload", QuestionKind.AGREEMENT, Measure.WORKLOAD),
+    ("comment", QuestionKind.TEXT, Measure.COMMENT),
+]
+QUESTIONS = [
+    Question(pk=i + 1, code=code, kind=kind, measure=measure, text_en=code)
+    for i, (code, kind, measure) in enumerate(QUESTION_SPECS)
+]
+VALUE_RANGES = {
+    QuestionKind.AGREEMENT: st.integers(1, 5),
+    QuestionKind.SCALE: st.integers(0, 10),
+    QuestionKind.CHOICE: st.integers(1, 5),
+    QuestionKind.TEXT: st.text(min_size=1, max_size=5).map(lambda t: t.strip() or "x"),
+}
+
+
+def round_data(people, answered, values):
+    respondents = [
+        Respondent(
+            person,
+            {q.pk: values[i][j] for j, q in enumerate(QUESTIONS) if answered[i][j]},
+        )
+        for i, person in enumerate(people)
+    ]
+    return RoundData(
+        round=SimpleNamespace(pk=1, organization=SimpleNamespace(name="Org")),
+        k=5,
+        respondents=respondents,
+        invited=list(people),
+        questions=QUESTIONS,
+        site_names={},
+        team_names={},
+        role_names={},
+    )
+
+
+def release_pattern(payload):
+    """What is shown or hidden, and why; never the numbers themselves."""
+    anonymity_texts = {anonymity.suppressed_text(5), anonymity.complementary_text()}
+    pattern = {}
+    for row in payload["groups"]:
+        pattern[row["key"]] = row.get("hidden", "shown")
+        for code, cell in row.get("scores", {}).items():
+            hidden = cell.get("hidden")
+            pattern[(row["key"], code)] = (
+                hidden if hidden in anonymity_texts else "shown"
+            )
+    pattern["comments"] = [group["key"] for group in payload["comments"]]
+    return pattern
+
+
+@st.composite
+def answered_rounds(draw):
+    people = draw(organizations(max_sites=2, max_teams=3, max_size=9))
+    answered = [[draw(st.booleans()) for _ in QUESTIONS] for _ in people]
+
+    def values():
+        return [[draw(VALUE_RANGES[q.kind]) for q in QUESTIONS] for _ in people]
+
+    return people, answered, values(), values()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=answered_rounds())
+def test_suppression_is_identical_when_answer_values_change(case):
+    people, answered, first, second = case
+    one = compute_results(round_data(people, answered, first)).payload
+    two = compute_results(round_data(people, answered, second)).payload
+    assert release_pattern(one) == release_pattern(two)
