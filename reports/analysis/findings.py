@@ -17,6 +17,9 @@ from typing import Literal
 import numpy as np
 from statsmodels.stats.multitest import multipletests
 
+from .fitting import Coefficient
+from .wording import Wording, estimate_sentence, insufficient_sentence, is_finite
+
 Status = Literal["ok", "no_clear_link", "insufficient_data"]
 OK: Status = "ok"
 NO_CLEAR_LINK: Status = "no_clear_link"
@@ -110,6 +113,95 @@ def insufficient(
         unit=unit,
         sentence=sentence,
         reason=reason,
+        null_value=null_value,
+        details=dict(details or {}),
+    )
+
+
+def refused(
+    *,
+    key: str,
+    reason: str,
+    wording: Wording,
+    method: str,
+    unit: str,
+    n_teams: int,
+    n_obs: int,
+    details: Mapping[str, float | int | str] | None = None,
+) -> Finding:
+    """An insufficient-data finding worded from ``wording``."""
+    return insufficient(
+        key=key,
+        reason=reason,
+        sentence=insufficient_sentence(wording, reason),
+        method=method,
+        unit=unit,
+        n_teams=n_teams,
+        n_obs=n_obs,
+        null_value=1.0 if wording.kind == "ratio" else 0.0,
+        details=details,
+    )
+
+
+def from_coefficient(
+    *,
+    key: str,
+    coefficient: Coefficient,
+    per: float,
+    wording: Wording,
+    method: str,
+    unit: str,
+    n_teams: int,
+    n_obs: int,
+    details: Mapping[str, float | int | str] | None = None,
+) -> Finding:
+    """A finding from a model coefficient, rescaled to ``per`` units of the predictor.
+
+    For ratio wordings the coefficient is on the log scale and is exponentiated.
+    """
+    values = [
+        coefficient.estimate * per,
+        coefficient.ci_low * per,
+        coefficient.ci_high * per,
+    ]
+    if not is_finite(*values, coefficient.p_value):
+        return refused(
+            key=key,
+            reason="the model could not put an interval on this estimate",
+            wording=wording,
+            method=method,
+            unit=unit,
+            n_teams=n_teams,
+            n_obs=n_obs,
+            details=details,
+        )
+    null_value = 0.0
+    if wording.kind == "ratio":
+        values = [math.exp(value) for value in values]
+        null_value = 1.0
+    estimate, ci_low, ci_high = values
+    status = status_for_interval(ci_low, ci_high, null_value)
+    sentence = estimate_sentence(
+        wording,
+        clear=status == OK,
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        n_teams=n_teams,
+        n_obs=n_obs,
+    )
+    return Finding(
+        key=key,
+        status=status,
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=coefficient.p_value,
+        n_teams=n_teams,
+        n_obs=n_obs,
+        method=method,
+        unit=unit,
+        sentence=sentence,
         null_value=null_value,
         details=dict(details or {}),
     )

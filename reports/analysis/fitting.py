@@ -21,6 +21,11 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 # Pearson chi-square / residual df above which a Poisson count model is refitted
 # as a negative binomial (the counts vary more than a Poisson allows).
 OVERDISPERSION_RATIO = 1.5
+MIXED_METHODS = ("bfgs", "powell", "lbfgs")
+
+
+class MixedModelError(RuntimeError):
+    """No optimiser found a usable mixed-model fit."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,10 @@ def fit_within(
         )
         if used
     ]
-    result = sm.WLS(y_within, design_within, weights=weights).fit(
-        cov_type="cluster", cov_kwds={"groups": codes}
+    # hasconst=False: the demeaned design has no constant, and letting statsmodels
+    # look for an implicit one costs three SVDs of the design.
+    result = sm.WLS(y_within, design_within, weights=weights, hasconst=False).fit(
+        method="qr", cov_type="cluster", cov_kwds={"groups": codes}
     )
     coefficients = {
         name: t_coefficient(result.params[i], result.bse[i], n_groups - 1)
@@ -142,14 +149,30 @@ def fit_mixed(
     exog_re: pd.DataFrame | None = None,
     reml: bool = True,
 ):
-    """A linear mixed model (random intercept, or the columns of ``exog_re``), REML."""
+    """A linear mixed model (random intercept, or the columns of ``exog_re``), REML.
+
+    Tries BFGS first: in simulation statsmodels' default L-BFGS often stopped at
+    a zero between-team variance with absurd standard errors, or failed on a
+    singular matrix, where BFGS, Powell and Nelder-Mead agreed on the optimum.
+    A method's result is used only if it converged with finite standard errors.
+    """
     model = MixedLM(
         np.asarray(endog, dtype=float),
         exog,
         groups=np.asarray(groups),
         exog_re=exog_re,
     )
-    return model.fit(reml=reml, method=["lbfgs", "bfgs", "cg"])
+    failures = []
+    for method in MIXED_METHODS:
+        try:
+            result = model.fit(reml=reml, method=method)
+        except (np.linalg.LinAlgError, ValueError) as error:
+            failures.append(f"{method}: {error}")
+            continue
+        if result.converged and np.all(np.isfinite(result.bse_fe)):
+            return result
+        failures.append(f"{method}: did not converge")
+    raise MixedModelError("; ".join(failures))
 
 
 @dataclass(frozen=True)
@@ -175,38 +198,57 @@ def fit_rate_model(
 ) -> RateFit:
     """Poisson rate model with log(exposure) offset; negative binomial if overdispersed.
 
-    The Poisson fit's Pearson dispersion decides: at or below OVERDISPERSION_RATIO the
-    Poisson estimates stand; above it the model is refitted as an NB2 negative
-    binomial (more efficient when counts vary more than a Poisson allows). Either
-    way the errors are cluster-robust by group with a t reference on G - 1 df.
-    ``exog`` must include a constant column.
+    Fitted as a GEE with an independence working correlation, which gives exactly
+    the Poisson (or negative binomial) GLM estimates, because statsmodels' GEE offers
+    the Mancl-DeRouen bias-reduced cluster sandwich. In simulation (40 teams, 50
+    replications) the plain cluster sandwich covered a team-level predictor's true
+    rate ratio 86% of the time and the bias-reduced one 98%.
+
+    The Poisson fit's Pearson dispersion decides the family: above
+    OVERDISPERSION_RATIO the model is refitted as an NB2 negative binomial with its
+    alpha estimated by maximum likelihood (more efficient when counts vary more than
+    a Poisson allows). Intervals use a t reference on G - 1 df. ``exog`` must
+    include a constant column.
     """
     counts = np.asarray(counts, dtype=float)
     exposure = np.asarray(exposure, dtype=float)
     codes, n_groups = group_codes(groups)
-    poisson = sm.GLM(counts, exog, family=sm.families.Poisson(), exposure=exposure).fit(
-        cov_type="cluster", cov_kwds={"groups": codes}
+
+    def gee(family):
+        return sm.GEE(
+            counts,
+            exog,
+            groups=codes,
+            family=family,
+            exposure=exposure,
+            cov_struct=sm.cov_struct.Independence(),
+        ).fit(cov_type="bias_reduced")
+
+    result = gee(sm.families.Poisson())
+    fitted = np.asarray(result.fittedvalues, dtype=float)
+    dispersion = float(
+        np.sum((counts - fitted) ** 2 / fitted) / (counts.size - exog.shape[1])
     )
-    dispersion = float(poisson.pearson_chi2 / poisson.df_resid)
-    result, method, alpha = poisson, "Poisson", None
+    method, alpha = "Poisson", None
     if dispersion > OVERDISPERSION_RATIO:
-        model = sm.NegativeBinomial(
+        negbin = sm.NegativeBinomial(
             counts, exog, exposure=exposure, loglike_method="nb2"
-        )
-        start = np.append(poisson.params.to_numpy(), 0.5)
-        negbin = model.fit(
-            start_params=start,
+        ).fit(
+            start_params=np.append(np.asarray(result.params), 0.5),
             method="bfgs",
             maxiter=500,
             disp=0,
-            cov_type="cluster",
-            cov_kwds={"groups": codes},
         )
         if negbin.mle_retvals.get("converged", False):
-            result, method = negbin, "negative binomial (NB2)"
-            alpha = float(negbin.params["alpha"])
+            alpha = float(np.asarray(negbin.params)[-1])
+            result = gee(sm.families.NegativeBinomial(alpha=alpha))
+            method = "negative binomial (NB2)"
+    # The bias-reduced sandwich can be undefined for a column carried by a single
+    # cluster (a site with one team); that only touches that column's error.
+    with np.errstate(invalid="ignore"):
+        errors = result.bse
     coefficients = {
-        name: t_coefficient(result.params[name], result.bse[name], n_groups - 1)
+        name: t_coefficient(result.params[name], errors[name], n_groups - 1)
         for name in exog.columns
     }
     return RateFit(
@@ -243,17 +285,35 @@ def fit_cox(
     indicator columns in ``exog`` instead.
     """
     time = np.asarray(time, dtype=float)
+    status = np.asarray(status, dtype=float)
     if entry is not None:
         entry = np.asarray(entry, dtype=float)
         if np.any(entry >= time):
             raise ValueError("every row must end after it starts (entry < time)")
+        # Rows entering after the last event are never at risk at an event time.
+        # PHReg drops them itself but then gives them NaN score residuals, which
+        # turns the clustered covariance into NaN; drop them here instead.
+        if status.any():
+            informative = entry < time[status > 0].max()
+            time, status, entry = (
+                time[informative],
+                status[informative],
+                entry[informative],
+            )
+            exog = (
+                exog.loc[informative]
+                if isinstance(exog, pd.DataFrame)
+                else np.asarray(exog)[informative]
+            )
+            if groups is not None:
+                groups = np.asarray(groups)[informative]
         distinct = np.unique(np.concatenate([time, entry]))
         smallest_gap = np.diff(distinct).min() if distinct.size > 1 else 1.0
         entry = entry + smallest_gap * 1e-6
     model = PHReg(
         time,
         exog,
-        status=np.asarray(status, dtype=float),
+        status=status,
         entry=entry,
         ties=ties,
     )
