@@ -76,6 +76,7 @@ class QuestionItem:
     hint_id: str = ""
     error: str = ""
     error_id: str = ""
+    required: bool = False
     text_value: str = ""
     max_length: int = MAX_TEXT_LENGTH
 
@@ -127,13 +128,12 @@ def question_items(
             ),
             name=name,
             first_input_id=f"{name}-0",
+            required=sq.required,
         )
         if question.kind == QuestionKind.TEXT:
             item.first_input_id = name
             item.text_value = current if isinstance(current, str) else ""
-            item.hint = _("Optional. Up to %(limit)d characters.") % {
-                "limit": MAX_TEXT_LENGTH
-            }
+            item.hint = _("Up to %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH}
         else:
             for index, (value, label) in enumerate(_choices(question, language)):
                 item.options.append(

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -91,6 +92,38 @@ def survey_page(view):
     return wrapper
 
 
+def _cross_site(request) -> bool:
+    """A POST that a page on another site made the browser send."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in {"same-origin", "none"}
+    origin = request.headers.get("Origin")
+    if origin in (None, "null"):
+        return False
+    return origin != f"{request.scheme}://{request.get_host()}"
+
+
+def same_site_posts(view):
+    """Cross-site request forgery protection that works with ``no-referrer``.
+
+    Under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` with a
+    form post, which Django's CSRF middleware rejects, so these views are exempt
+    from it and guard themselves instead: browsers mark every request with
+    ``Sec-Fetch-Site`` and a post from another site is refused; without that
+    header a foreign ``Origin`` is refused. The answer page also needs the
+    respondent cookie, which is ``SameSite=Lax`` and so never rides along on a
+    post from another site.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and _cross_site(request):
+            return render(request, "surveys/respond/expired.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
 def _code_failures_limited(request, *, increment: bool) -> bool:
     return is_ratelimited(
         request,
@@ -119,6 +152,7 @@ def _start(request, code: str, *, kiosk: bool):
 
 @require_http_methods(["GET", "POST"])
 @survey_page
+@same_site_posts
 def code_entry(request):
     """Type the code on a printed slip; also the shared-tablet kiosk's start page."""
     kiosk = (request.POST if request.method == "POST" else request.GET).get(
@@ -248,6 +282,7 @@ class AnswerPage:
 
 @require_http_methods(["GET", "POST"])
 @survey_page
+@same_site_posts
 def answer(request):
     state = drafts.read_state(request)
     if state is None:

@@ -506,3 +506,69 @@ def test_a_logged_404_does_not_contain_the_code(client, pulse, caplog):
     messages = [record.getMessage() for record in caplog.records]
     assert any("/s/t/[code]/" in message for message in messages)
     assert not any("QQQQQWWWWW" in message for message in messages)
+
+
+# --- forged posts -------------------------------------------------------------
+
+
+def test_posts_from_another_site_are_refused(client, pulse, single):
+    round_, codes = pulse
+    client.get(f"/s/t/{codes[0]}/")
+    data = {**full_post(round_), "action": "submit"}
+    forged = client.post("/s/answer/", data, HTTP_SEC_FETCH_SITE="cross-site")
+    assert forged.status_code == 403
+    assert_survey_headers(forged)
+    forged = client.post("/s/answer/", data, HTTP_ORIGIN="https://evil.example")
+    assert forged.status_code == 403
+    entry = client.post("/s/", {"code": codes[1]}, HTTP_SEC_FETCH_SITE="same-site")
+    assert entry.status_code == 403
+    assert Response.objects.count() == 0
+    # A browser's own post under no-referrer: Origin null, Sec-Fetch-Site same-origin.
+    ok = client.post(
+        "/s/answer/", data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert ok.status_code == 303
+    assert Response.objects.count() == 1
+
+
+def test_respondent_pages_set_no_csrf_cookie(client, pulse, single):
+    _round, codes = pulse
+    client.get("/s/")
+    client.get(f"/s/t/{codes[0]}/")
+    client.get("/s/answer/")
+    assert settings.CSRF_COOKIE_NAME not in client.cookies
+
+
+def test_browser_post_under_no_referrer_passes_csrf_middleware(pulse, single):
+    from django.test import Client
+
+    round_, codes = pulse
+    browser = Client(enforce_csrf_checks=True)
+    entry = browser.post(
+        "/s/", {"code": codes[0]}, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert entry.status_code == 303
+    submitted = browser.post(
+        "/s/answer/",
+        {**full_post(round_), "action": "submit"},
+        HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    assert submitted.status_code == 303
+    assert Response.objects.count() == 1
+
+
+def test_required_question_is_marked_and_enforced(client, pulse, paged):
+    round_, codes = pulse
+    row = round_.survey.survey_questions.order_by("position").first()
+    row.required = True
+    row.save()
+    client.get(f"/s/t/{codes[0]}/")
+    html = client.get("/s/answer/").content.decode()
+    assert '<span class="req">(required)</span>' in html
+    response = client.post("/s/answer/", {"page": 0, "action": "next"})
+    assert response.status_code == 200
+    assert "Answer this question." in response.content.decode()
+    # Saving a draft does not insist.
+    saved = client.post("/s/answer/", {"page": 0, "action": "save"})
+    assert saved.status_code == 303
