@@ -4,6 +4,7 @@ import io
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -481,3 +482,96 @@ def test_heat_bands_have_readable_text():
         assert f".{name} {{ background:{background}; color:{text}; }}" in css
         lighter, darker = sorted([luminance(background), luminance(text)], reverse=True)
         assert (lighter + 0.05) / (darker + 0.05) >= 4.5, name
+
+
+# --- in a real browser at phone width ----------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium not installed")
+def test_results_pages_at_360px_pass_axe(world, live_server, client, monkeypatch):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    artifacts = Path(settings.BASE_DIR) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    team = world["team_a1"]
+    before = released_round(world, period=datetime.date(2026, 9, 1), name="September")
+    now = released_round(world, name="October")
+    for round_, shift in ((before, 0), (now, 1)):
+        for i in range(12):
+            level = min(5, 2 + (i + shift) % 4)
+            add_response(
+                round_,
+                team=team,
+                answers=answers(
+                    world["q"],
+                    level,
+                    enps=i % 11,
+                    burnout=1 + i % 5,
+                    comment=f"Idea {i}",
+                ),
+            )
+    open_round = RoundFactory(
+        survey=world["survey"], status=RoundStatus.OPEN, name="November"
+    )
+    for _ in range(6):
+        add_invitation(open_round, team=team)
+    client.force_login(world["users"][Role.OWNER])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, is_mobile=True
+        )
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        pages = {
+            "list": reverse("survey_results:round_list"),
+            "released": reverse("survey_results:round_detail", args=[now.pk]),
+            "open": reverse("survey_results:round_detail", args=[open_round.pk]),
+        }
+        try:
+            for name, path in pages.items():
+                page.goto(live_server.url + path)
+                page.screenshot(
+                    path=str(artifacts / f"results-{name}.png"), full_page=True
+                )
+                report = Axe().run(page, options={"resultTypes": ["violations"]})
+                assert report.violations_count == 0, report.generate_report()
+                # Wide tables scroll inside their region, never the whole page.
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360, (
+                    name
+                )
+            page.goto(live_server.url + pages["released"])
+            assert page.get_by_role(
+                "heading", name="Change since the previous round"
+            ).is_visible()
+            assert page.locator("td.score").count() > 0
+        finally:
+            context.close()
+            browser.close()
