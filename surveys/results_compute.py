@@ -275,7 +275,7 @@ def round1(value: float, digits: int = 1) -> float:
 
 
 def engagement_reliability(data: RoundData, spec: MeasureSpec | None) -> dict:
-    """Cronbach's alpha of the engagement items over complete answers."""
+    """Cronbach's alpha of the engagement items over complete answer sets."""
     if spec is None:
         return {"alpha": None, "reported": False, "reason": None, "n": 0}
     by_id = {q.pk: q for q in data.questions}
@@ -289,7 +289,8 @@ def engagement_reliability(data: RoundData, spec: MeasureSpec | None) -> dict:
                     for q, v in zip(spec.question_ids, values, strict=True)
                 ]
             )
-    alpha = rs.cronbach_alpha(rows)
+    # Alpha describes the people who answered every item: never fewer than k.
+    alpha = rs.cronbach_alpha(rows) if len(rows) >= data.k else None
     reason = None
     if len(spec.question_ids) < 2:
         reason = _("The index needs at least two engagement questions.")

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from scipy import stats
 
 from surveys import results_statistics as rs
-from surveys.models import Response, RoundStatus
+from surveys.models import Measure, QuestionKind, Response, RoundStatus, SurveyQuestion
 from surveys.results import Scope, results_payload
 from surveys.results_views import HEAT_BANDS
-from tests.factories import RoundFactory, SurveyFactory, TeamFactory
+from tests.factories import QuestionFactory, RoundFactory, SurveyFactory, TeamFactory
 from tests.surveys.results_data import (
     ENGAGEMENT_CODES,
     add_invitation,
@@ -575,3 +575,109 @@ def test_results_pages_at_360px_pass_axe(world, live_server, client, monkeypatch
         finally:
             context.close()
             browser.close()
+
+
+def test_custom_questions_are_reported(world):
+    org = world["org"]
+    survey = world["survey"]
+    extra = {
+        "parking": (QuestionKind.AGREEMENT, []),
+        "commute": (QuestionKind.SCALE, []),
+        "shift": (
+            QuestionKind.CHOICE,
+            [
+                {"value": 1, "en": "Early", "es": "Temprano"},
+                {"value": 2, "en": "Late", "es": "Tarde"},
+            ],
+        ),
+    }
+    questions = {}
+    for position, (code, (kind, options)) in enumerate(extra.items(), start=50):
+        questions[code] = QuestionFactory(
+            organization=org,
+            code=code,
+            kind=kind,
+            measure=Measure.CUSTOM,
+            options=options,
+        )
+        SurveyQuestion.objects.create(
+            survey=survey, question=questions[code], position=position
+        )
+    round_ = released_round(world)
+    for i in range(5):
+        values = answers(world["q"], 3 + i % 3)
+        values.update(
+            {
+                questions["parking"]: 5,
+                questions["commute"]: 2 * i,
+                questions["shift"]: 1 + (i < 2),
+            }
+        )
+        add_response(round_, team=world["team_a1"], answers=values)
+    payload = whole(round_)
+    codes = [m["code"] for m in payload["measures"]]
+    assert codes[-3:] == ["q:parking", "q:commute", "q:shift"]
+    cells = group(payload, "organization")["scores"]
+    assert cells["q:parking"]["value"] == 100.0
+    assert cells["q:commute"]["value"] == 4.0  # mean of 0, 2, 4, 6, 8 on 0–10
+    assert cells["q:shift"] == {
+        "n": 5,
+        "options": [
+            {"value": 1, "label": "Early", "percent": 60.0},
+            {"value": 2, "label": "Late", "percent": 40.0},
+        ],
+    }
+
+
+def test_released_round_without_responses(world, client):
+    round_ = released_round(world)
+    for _ in range(5):
+        add_invitation(round_, team=world["team_a1"])
+    payload = whole(round_)
+    assert payload["groups"] == [
+        {
+            "key": team_key(world["team_a1"]),
+            "kind": "team",
+            "section": "sites",
+            "label": "Front desk",
+            "site": world["site_a"].pk,
+            "site_label": "Northside",
+            "team_ids": [world["team_a1"].pk],
+            "hidden": "fewer than 5 responses",
+        }
+    ]
+    assert payload["engagement_reliability"]["reported"] is False
+    client.force_login(world["users"][Role.HR])
+    page = client.get(reverse("survey_results:round_detail", args=[round_.pk]))
+    assert page.status_code == 200
+
+
+def test_alpha_needs_k_complete_answer_sets(world):
+    round_ = released_round(world)
+    for i in range(6):
+        skip = () if i < 4 else (world["q"]["eng_1"],)
+        add_response(
+            round_,
+            team=world["team_a1"],
+            answers=answers(world["q"], 2 + i % 4, skip=skip),
+        )
+    reliability = whole(round_)["engagement_reliability"]
+    assert (reliability["alpha"], reliability["n"], reliability["reported"]) == (
+        None,
+        4,
+        False,
+    )
+
+
+def test_command_refuses_rounds_without_results(world, tmp_path):
+    draft = RoundFactory(survey=world["survey"])
+    with pytest.raises(CommandError, match="no results"):
+        call_command(
+            "survey_results",
+            "--round",
+            str(draft.pk),
+            "--json",
+            str(tmp_path / "x.json"),
+        )
+    with pytest.raises(CommandError, match="No round"):
+        call_command("survey_results", "--round", "999999", "--json", "-")
