@@ -286,6 +286,25 @@ def test_oracle_finds_a_plain_difference():
     assert [len(block) for block in smallest_derivable(unsafe)] == [4]
 
 
+def test_audit_timeout_falls_back_to_the_site_and_team_tree(monkeypatch):
+    def too_slow(structure, released, k):
+        raise anonymity.AuditTimeout
+
+    monkeypatch.setattr(anonymity, "_exact_violation", too_slow)
+    anonymity._decide.cache_clear()
+    people = people_in(1, 10, 6, job_role=1) + people_in(1, 11, 6, job_role=2)
+    try:
+        decision = decide(people, k=5)
+    finally:
+        anonymity._decide.cache_clear()
+    assert {key.kind for key in decision.released} == {
+        ORGANIZATION_KEY.kind,
+        SITE,
+        TEAM,
+    }
+    assert decision.reason(GroupKey(JOB_ROLE, 1, 1)) == COMPLEMENTARY
+
+
 def test_default_dimensions_cover_every_breakdown():
     assert set(DIMENSIONS) == {"job_role", "tenure_band", "employment_type"}
 
