@@ -1,0 +1,272 @@
+"""Patient feedback and practice KPIs: the outcome side of the flywheel.
+
+Patient feedback is de-identified at the door. A row is a score from 0 to 10 for
+a site (``team`` empty) or a team on a day, nothing else: imports refuse any
+column that could identify a patient, and the capture page stores neither the
+address nor a timestamp. Comments are kept only when the organization turns
+them on, apart from the scores.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from workforce.models import Organization, Site, Team
+
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+SCORE_MAX = 10
+CHANNEL_MAX_LENGTH = 20
+
+
+class PatientFeedbackBatch(models.Model):
+    """One imported file of patient scores; undoing it deletes its rows."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Ready to import")
+        INVALID = "invalid", _("Rejected")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        UNDONE = "undone", _("Undone")
+
+    # A file counts once: while a batch of it is queued, running or imported,
+    # the same file (by SHA-256) cannot be imported again for the organization.
+    COUNTING = (Status.QUEUED, Status.RUNNING, Status.DONE)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="patient_feedback_batches"
+    )
+    filename = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PREVIEWED
+    )
+    dropped_columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Columns left out unread (their names only)."),
+    )
+    summary = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    # The checked copy waiting for the worker, under PRIVATE_STORAGE_ROOT: only
+    # the accepted columns, never a dropped one. Removed once imported.
+    pending_file = models.CharField(max_length=255, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "patient feedback batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "file_sha256"],
+                condition=Q(status__in=["queued", "running", "done"]),
+                name="patient_feedback_file_counted_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (
+            self.Status.INVALID,
+            self.Status.DONE,
+            self.Status.FAILED,
+            self.Status.UNDONE,
+        )
+
+
+class PatientFeedback(models.Model):
+    """One patient's 0-10 answer, for a site (no team) or a team, on a day.
+
+    Deliberately narrow and without reverse relations, so that a million rows
+    stay small and undoing a batch is one DELETE.
+    """
+
+    batch = models.ForeignKey(
+        PatientFeedbackBatch,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        help_text=_("Empty for answers given on the capture page."),
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(SCORE_MAX)])
+    channel = models.CharField(max_length=CHANNEL_MAX_LENGTH, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "date"], name="patient_fb_site_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=SCORE_MAX),
+                name="patient_feedback_score_0_10",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.score} on {self.date}"
+
+
+class PatientFeedbackSettings(models.Model):
+    """An organization's choices for patient feedback."""
+
+    organization = models.OneToOneField(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="patient_feedback_settings",
+    )
+    collect_comments = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Offer patients an optional comment box on the capture page. Comments "
+            "are shown only to owner and HR."
+        ),
+    )
+
+    class Meta:
+        verbose_name_plural = "patient feedback settings"
+
+    def __str__(self):
+        return f"Patient feedback settings for {self.organization}"
+
+
+def new_capture_token() -> str:
+    # 96 random bits: a printed code nobody can guess or walk through.
+    return secrets.token_urlsafe(12)
+
+
+class PatientCapturePoint(models.Model):
+    """A QR code on a poster for a site or a team; revoking it retires the code."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="patient_capture_points"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_capture_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["site__name", "team__name", "-created_at"]
+        constraints = [
+            # One live code per site and per team (NULL teams are distinct in a
+            # plain unique constraint, hence two).
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=Q(team__isnull=True, revoked_at__isnull=True),
+                name="capture_point_one_live_per_site",
+            ),
+            models.UniqueConstraint(
+                fields=["team"],
+                condition=Q(team__isnull=False, revoked_at__isnull=True),
+                name="capture_point_one_live_per_team",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.team.name if self.team_id else _("whole site")
+        return f"{self.site.name} – {where}"
+
+    @property
+    def is_live(self):
+        return self.revoked_at is None
+
+
+class PatientComment(models.Model):
+    """A comment left on the capture page, kept only when comments are on.
+
+    Stored apart from the scores (and copying the score) so that the large
+    score table has no reverse relations and comments can be purged alone.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="patient_comments"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(SCORE_MAX)])
+    text = models.TextField(max_length=1000)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.site} {self.date}: {self.text[:40]}"
+
+
+class KPI(models.TextChoices):
+    NEW_PATIENTS = "new_patients", _("New patients")
+    REFERRALS = "referrals", _("Referrals")
+    SHOW_RATE = "show_rate", _("Show rate")
+    CAPACITY_UTILISATION = "capacity_utilisation", _("Capacity utilisation")
+    DAYS_IN_AR = "days_in_ar", _("Days in accounts receivable")
+    AVERAGE_WAIT_MINUTES = "average_wait_minutes", _("Average wait (minutes)")
+    COMPLAINTS = "complaints", _("Complaints")
+    COMPLAINTS_RESOLVED = "complaints_resolved", _("Complaints resolved")
+
+
+class PracticeKPI(models.Model):
+    """One site's value of one KPI for one calendar month (``month`` = day 1)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kpi = models.CharField(max_length=32, choices=KPI.choices)
+    value = models.DecimalField(max_digits=14, decimal_places=4)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site", "month", "kpi"]
+        verbose_name = "practice KPI"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "month", "kpi"], name="practice_kpi_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site} {self.month:%Y-%m} {self.kpi} = {self.value}"
