@@ -42,10 +42,10 @@ from .models import (
 
 def recognition_settings(organization: Organization) -> RecognitionSettings:
     """The organization's settings, or the defaults (unsaved) if never changed."""
-    try:
-        return organization.recognition_settings
-    except RecognitionSettings.DoesNotExist:
-        return RecognitionSettings(organization=organization)
+    # A fresh query, not the cached reverse accessor: the organization object
+    # may have been loaded before the settings last changed.
+    current = RecognitionSettings.objects.filter(organization=organization).first()
+    return current or RecognitionSettings(organization=organization)
 
 
 def user_organization(user: User) -> Organization | None:
