@@ -152,6 +152,31 @@ def engagement_to_patient_nps(panel: pd.DataFrame) -> Finding:
     )
 
 
+def between_design(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-model columns for ``paired_months`` rows.
+
+    const, team_mean_engagement (centred), engagement_deviation (from the team's
+    mean) and month indicators.
+    """
+    team_mean = rows.groupby("team_key")["engagement_prev"].transform("mean")
+    months = pd.get_dummies(rows["month_index"], prefix="month", dtype=float)
+    exog = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    # Centred: an uncentred mean near 70 is nearly collinear with
+                    # the constant and sends L-BFGS to a false boundary optimum.
+                    "team_mean_engagement": team_mean - team_mean.mean(),
+                    "engagement_deviation": rows["engagement_prev"] - team_mean,
+                }
+            ),
+            months.iloc[:, 1:],
+        ],
+        axis=1,
+    )
+    return sm.add_constant(exog, has_constant="add")
+
+
 def engagement_to_patient_nps_between(panel: pd.DataFrame) -> Finding:
     """Between-team link from a random-intercept model (secondary estimate).
 
@@ -174,22 +199,7 @@ def engagement_to_patient_nps_between(panel: pd.DataFrame) -> Finding:
     if float(team_mean.std()) < 1e-9:
         return refused(reason="every team had the same average engagement", **common)
 
-    months = pd.get_dummies(rows["month_index"], prefix="month", dtype=float)
-    exog = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    # Centred: an uncentred mean near 70 is nearly collinear with
-                    # the constant and sends L-BFGS to a false boundary optimum.
-                    "team_mean_engagement": team_mean - team_mean.mean(),
-                    "engagement_deviation": rows["engagement_prev"] - team_mean,
-                }
-            ),
-            months.iloc[:, 1:],
-        ],
-        axis=1,
-    )
-    exog = sm.add_constant(exog, has_constant="add")
+    exog = between_design(rows)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:

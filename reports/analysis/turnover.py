@@ -4,7 +4,10 @@ One count model per run: voluntary leavers in month t on engagement, burnout rat
 and cross-training coverage in month t - 1, with log(headcount) as the exposure
 offset, so coefficients are rate ratios. The three predictors are fitted together
 (engagement and burnout move together; alone, each would take credit for the
-other). Site indicators absorb differences in role mix and local labour markets;
+other). Site indicators absorb differences in role mix and local labour markets
+(beyond MAX_SITE_INDICATORS sites, each site's mean of the three predictors is
+used instead, the Mundlak device: hundreds of dummy columns would make every
+iteration of the fit a dense least-squares problem hundreds of columns wide);
 a linear trend absorbs slow group-wide drift. Month fixed effects are not used here:
 leaving is rare (a few leavers per month across a group), and 35 monthly
 parameters would each rest on a handful of events.
@@ -33,6 +36,7 @@ from .wording import Wording
 ENGAGEMENT_KEY = "engagement_to_turnover"
 BURNOUT_KEY = "burnout_to_turnover"
 COVERAGE_KEY = "coverage_to_turnover"
+MAX_SITE_INDICATORS = 40
 
 PREDICTORS = {
     # key: (panel column, rescaling to the reported unit, unit, wording)
@@ -109,6 +113,28 @@ def turnover_rows(panel: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
+def turnover_design(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The count model's columns for ``turnover_rows`` output, and how sites enter.
+
+    Columns: const, the three lagged predictors, trend_per_year, then site
+    indicators (2..MAX_SITE_INDICATORS sites) or site means of the predictors.
+    """
+    lagged = [f"{column}_prev" for column, *_ in PREDICTORS.values()]
+    exog = rows[lagged].astype(float)
+    exog.insert(0, "const", 1.0)
+    exog["trend_per_year"] = (rows["month_index"] - rows["month_index"].min()) / 12
+    site = rows["site"].astype(str)
+    n_sites = site.nunique()
+    if 1 < n_sites <= MAX_SITE_INDICATORS:
+        sites = pd.get_dummies(site, prefix="site", dtype=float)
+        return pd.concat([exog, sites.iloc[:, 1:]], axis=1), "site indicators"
+    if n_sites > MAX_SITE_INDICATORS:
+        for column in lagged:
+            exog[f"site_mean_{column}"] = rows.groupby(site)[column].transform("mean")
+        return exog, "site means of the predictors"
+    return exog, "one site"
+
+
 def turnover_findings(panel: pd.DataFrame) -> list[Finding]:
     """Engagement, burnout and coverage findings as voluntary-leaving rate ratios."""
     rows = turnover_rows(panel)
@@ -135,14 +161,7 @@ def turnover_findings(panel: pd.DataFrame) -> list[Finding]:
             for key, (_, _, unit, wording) in PREDICTORS.items()
         ]
 
-    lagged = [f"{column}_prev" for column, *_ in PREDICTORS.values()]
-    exog = rows[lagged].astype(float)
-    exog.insert(0, "const", 1.0)
-    exog["trend_per_year"] = (rows["month_index"] - rows["month_index"].min()) / 12
-    sites = pd.get_dummies(rows["site"].astype(str), prefix="site", dtype=float)
-    if sites.shape[1] > 1:
-        exog = pd.concat([exog, sites.iloc[:, 1:]], axis=1)
-
+    exog, site_adjustment = turnover_design(rows)
     fit = fit_rate_model(
         rows["voluntary_leavers"].to_numpy(),
         exog,
@@ -151,8 +170,8 @@ def turnover_findings(panel: pd.DataFrame) -> list[Finding]:
     )
     method = (
         f"{fit.method} regression of voluntary leavers on last month's engagement, "
-        "burnout and coverage together, log(headcount) offset, site indicators and "
-        "a linear trend, bias-reduced cluster-robust errors by team, t on G-1 df"
+        f"burnout and coverage together, log(headcount) offset, {site_adjustment} "
+        "and a linear trend, bias-reduced cluster-robust errors by team, t on G-1 df"
     )
     details: dict[str, float | int | str] = {
         "voluntary_leavers": fit.n_events,

@@ -9,6 +9,7 @@ from reports.analysis.turnover import (
     BURNOUT_KEY,
     COVERAGE_KEY,
     ENGAGEMENT_KEY,
+    turnover_design,
     turnover_findings,
     turnover_rows,
 )
@@ -104,3 +105,20 @@ def test_poisson_counts_stay_poisson():
     assert fit.method == "Poisson"
     assert fit.alpha is None
     assert fit.coefficients["x"].ci_low < -0.4 < fit.coefficients["x"].ci_high
+
+
+def test_many_sites_enter_through_site_means_not_hundreds_of_indicators():
+    effects = PlantedEffects(burnout_rate_ratio=1.4)
+    few = simulate(n_teams=120, n_months=24, seed=6, n_sites=8, effects=effects)
+    many = simulate(n_teams=120, n_months=24, seed=6, n_sites=60, effects=effects)
+
+    few_design, few_sites = turnover_design(turnover_rows(few.panel))
+    many_design, many_sites = turnover_design(turnover_rows(many.panel))
+    burnout = {f.key: f for f in turnover_findings(many.panel)}[BURNOUT_KEY]
+
+    assert few_sites == "site indicators"
+    assert few_design.shape[1] == 5 + 7
+    assert many_sites == "site means of the predictors"
+    assert many_design.shape[1] == 5 + 3
+    assert "site means of the predictors" in burnout.method
+    assert burnout.ci_low < 1.4 < burnout.ci_high
