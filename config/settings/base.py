@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "workforce",
     "workforce.recognition",
     "workforce.skills",
+    "workforce.training",
     "surveys",
     "reports",
     "wagtail.snippets",
