@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.pulse_tick",
         "schedule": timedelta(hours=1),
     },
+    # Training expiry reminders (90/60/30 days before and on expiry); each is
+    # claimed in a unique row before sending, so a doubled run sends nothing twice.
+    "training-send-reminders": {
+        "task": "training.send_reminders",
+        "schedule": timedelta(days=1),
+    },
 }
 
 WAGTAIL_SITE_NAME = "Practice Flywheel"
