@@ -19,6 +19,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("surveys/", include("surveys.results_urls")),
     path("skills/", include("workforce.skills.urls")),
+    path("training/", include("workforce.training.urls")),
     path("recognition/", include("workforce.recognition.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
