@@ -37,6 +37,13 @@ SURVEY_MODEL_ACTIONS = {
     "pulseschedule": ACTIONS,
 }
 
+# The training back office (workforce/training/wagtail_hooks.py). Completions
+# and reminders have no back-office screens: pages and imports write them.
+TRAINING_MODEL_ACTIONS = {
+    "course": ACTIONS,
+    "requirement": ACTIONS,
+}
+
 ORG_ADMIN_PERMISSIONS = frozenset(
     {"wagtailadmin.access_admin"}
     | {
@@ -47,6 +54,11 @@ ORG_ADMIN_PERMISSIONS = frozenset(
     | {
         f"surveys.{action}_{model}"
         for model, actions in SURVEY_MODEL_ACTIONS.items()
+        for action in actions
+    }
+    | {
+        f"training.{action}_{model}"
+        for model, actions in TRAINING_MODEL_ACTIONS.items()
         for action in actions
     }
 )
