@@ -7,46 +7,34 @@ never held in memory:
    by name); problems are counted and the first 1,000 kept; the SHA-256 of the
    file comes out of the same pass;
 2. write: inside one transaction, the batch row and then the scores in chunks
-   (PostgreSQL COPY, or ``bulk_create`` of 5,000 elsewhere), so a failure at
+   (PostgreSQL COPY, or chunks of 5,000 elsewhere: see ``writer``), so a failure at
    any point leaves nothing behind.
 
 Anything else in the file (a name, a date of birth, a record number) rejects
 it, or with ``drop_extra_columns`` is skipped unread: see ``csvstream``.
 """
 
-import contextlib
 import csv
-import functools
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.models import (
-    CHANNEL_MAX_LENGTH,
-    DETRACTOR_MAX,
-    PROMOTER_MIN,
-    SCORE_MAX,
-    PatientFeedback,
-    PatientFeedbackBatch,
-)
-from workforce.models import Organization, Site, Team
-from workforce.roster import organization_today
-from workforce.skills.csvfile import ImportProblem, parse_iso_date, shown
+from reports.models import DETRACTOR_MAX, PROMOTER_MIN, PatientFeedbackBatch
+from workforce.models import Organization
+from workforce.skills.csvfile import ImportProblem
 
 from .csvstream import CsvStream, ImportRejected, ProblemList
+from .rows import Lookups, RowChecker
+from .writer import ChunkWriter
 
 REQUIRED_COLUMNS = ("site", "team", "date", "score")
 OPTIONAL_COLUMNS = ("channel",)
-WRITE_CHUNK = 5000
-SCORES = {str(score): score for score in range(SCORE_MAX + 1)}
-CHANNEL = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{CHANNEL_MAX_LENGTH - 1}}}")
 
 # progress(stage, rows done, rows in the file): stage is "checked" (once, after
 # the first pass) or "written" (after each chunk).
@@ -57,113 +45,6 @@ Opener = Callable[[], object]
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
-
-
-def name_key(name: str) -> str:
-    """Names match without regard to case or repeated spaces."""
-    return " ".join(name.split()).casefold()
-
-
-@dataclass
-class Lookups:
-    """The organization's sites and teams by name: small, whatever the file."""
-
-    sites: dict[str, int]
-    teams: dict[tuple[int, str], int]
-    site_names: dict[int, str]
-    organization_name: str
-    today: date
-
-    @classmethod
-    def of(cls, organization: Organization) -> "Lookups":
-        sites = dict(
-            Site.objects.filter(organization=organization).values_list("pk", "name")
-        )
-        teams = Team.objects.filter(site__organization=organization).values_list(
-            "site_id", "name", "pk"
-        )
-        return cls(
-            sites={name_key(name): pk for pk, name in sites.items()},
-            teams={(site, name_key(name)): pk for site, name, pk in teams},
-            site_names=sites,
-            organization_name=organization.name,
-            today=organization_today(organization),
-        )
-
-
-@functools.lru_cache(maxsize=8192)
-def _date(raw: str) -> date | None:
-    # A file has few distinct days and many rows per day.
-    return parse_iso_date(raw)
-
-
-def check_row(
-    number: int, cells: tuple[str, ...], columns: tuple[str, ...], lookups: Lookups
-):
-    """``(site_id, team_id, date, score, channel)``, or None and the problems."""
-    values = dict(zip(columns, cells, strict=True))
-    problems = []
-
-    def fail(column, message):
-        problems.append(ImportProblem(number, column, message))
-
-    site_id = team_id = None
-    raw_site = values["site"]
-    if not raw_site:
-        fail("site", _("Empty; name the site."))
-    else:
-        site_id = lookups.sites.get(name_key(raw_site))
-        if site_id is None:
-            fail(
-                "site",
-                _("%(org)s has no site called %(value)s.")
-                % {"org": lookups.organization_name, "value": shown(raw_site)},
-            )
-    raw_team = values["team"]
-    if raw_team and site_id is not None:
-        team_id = lookups.teams.get((site_id, name_key(raw_team)))
-        if team_id is None:
-            fail(
-                "team",
-                _(
-                    "%(site)s has no team called %(value)s (leave the cell empty "
-                    "for the whole site)."
-                )
-                % {"site": lookups.site_names[site_id], "value": shown(raw_team)},
-            )
-    day = _date(values["date"])
-    if day is None:
-        fail(
-            "date",
-            _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
-            % {"value": shown(values["date"])},
-        )
-    elif day > lookups.today:
-        fail(
-            "date",
-            _("%(day)s is in the future; today is %(today)s.")
-            % {"day": day.isoformat(), "today": lookups.today.isoformat()},
-        )
-    score = SCORES.get(values["score"])
-    if score is None:
-        fail(
-            "score",
-            _("Expected a whole number from 0 to 10, got %(value)s.")
-            % {"value": shown(values["score"])},
-        )
-    channel = values.get("channel", "").lower()
-    if channel and not CHANNEL.fullmatch(channel):
-        fail(
-            "channel",
-            _(
-                "Expected a short code such as sms, email, kiosk or paper (letters, "
-                "digits, - or _, at most %(max)d), got %(value)s."
-            )
-            % {"max": CHANNEL_MAX_LENGTH, "value": shown(values.get("channel", ""))},
-        )
-    if problems:
-        return None, problems
-    return (site_id, team_id, day, score, channel), []
 
 
 @dataclass
@@ -230,11 +111,12 @@ def feedback_check(
     with open_file() as binary:
         stream = _stream(binary, drop_extra=drop_extra_columns, problems=problems)
         columns = stream.header.columns
+        check_row = RowChecker(columns, lookups)
         writer = csv.writer(copy_to) if copy_to is not None else None
         if writer:
             writer.writerow(columns)
         for number, cells in stream:
-            row, row_problems = check_row(number, cells, columns, lookups)
+            row, row_problems = check_row(number, cells)
             if row_problems:
                 for problem in row_problems:
                     problems.add(problem.row, problem.column, problem.message)
@@ -291,77 +173,6 @@ def already_imported(batch: PatientFeedbackBatch) -> ImportRejected:
     return ImportRejected([ImportProblem(None, "", message)])
 
 
-class _ChunkWriter:
-    """Writes rows for one batch: COPY on PostgreSQL, bulk_create elsewhere.
-
-    A context manager: leaving it normally writes what is pending (and ends the
-    COPY); leaving it on an exception abandons the COPY, and the caller's
-    transaction rolls everything back.
-    """
-
-    COPY_SQL = (
-        "COPY {table} (batch_id, site_id, team_id, date, score, channel) FROM STDIN"
-    )
-
-    def __init__(self, batch_id: int):
-        self.batch_id = batch_id
-        self.pending: list[tuple] = []
-        self.written = 0
-        self._stack = contextlib.ExitStack()
-        self._copy = None
-
-    def __enter__(self):
-        if connection.vendor == "postgresql":
-            cursor = self._stack.enter_context(connection.cursor())
-            table = connection.ops.quote_name(PatientFeedback._meta.db_table)
-            self._copy = self._stack.enter_context(
-                cursor.cursor.copy(self.COPY_SQL.format(table=table))
-            )
-        return self
-
-    def __exit__(self, exc_type, exc, traceback):
-        if exc_type is None:
-            try:
-                self.flush()
-            except BaseException as error:
-                self._stack.__exit__(type(error), error, error.__traceback__)
-                raise
-        return self._stack.__exit__(exc_type, exc, traceback)
-
-    def add(self, row: tuple) -> bool:
-        """Queue a row; True when a chunk was written."""
-        self.pending.append(row)
-        if len(self.pending) >= WRITE_CHUNK:
-            self.flush()
-            return True
-        return False
-
-    def flush(self):
-        if not self.pending:
-            return
-        if self._copy is not None:
-            batch_id = self.batch_id
-            for row in self.pending:
-                self._copy.write_row((batch_id, *row))
-        else:
-            PatientFeedback.objects.bulk_create(
-                [
-                    PatientFeedback(
-                        batch_id=self.batch_id,
-                        site_id=site_id,
-                        team_id=team_id,
-                        date=day,
-                        score=score,
-                        channel=channel,
-                    )
-                    for site_id, team_id, day, score, channel in self.pending
-                ],
-                batch_size=WRITE_CHUNK,
-            )
-        self.written += len(self.pending)
-        self.pending = []
-
-
 def write_rows(
     *,
     batch: PatientFeedbackBatch,
@@ -373,11 +184,11 @@ def write_rows(
 ) -> int:
     """Second pass, inside the caller's transaction."""
     problems = ProblemList()
-    with _ChunkWriter(batch.pk) as writer, open_file() as binary:
+    with ChunkWriter(batch.pk) as writer, open_file() as binary:
         stream = _stream(binary, drop_extra=drop_extra_columns, problems=problems)
-        columns = stream.header.columns
+        check_row = RowChecker(stream.header.columns, lookups)
         for number, cells in stream:
-            row, row_problems = check_row(number, cells, columns, lookups)
+            row, row_problems = check_row(number, cells)
             if row_problems:
                 raise _changed()
             if writer.add(row):
