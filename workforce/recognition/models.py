@@ -101,13 +101,15 @@ class Recognition(models.Model):
     )
     nominator_name = models.CharField(max_length=200)
     value = models.ForeignKey(
-        CompanyValue, on_delete=models.PROTECT, related_name="recognitions"
+        CompanyValue, on_delete=models.RESTRICT, related_name="recognitions"
     )
     story = models.CharField(_("story"), max_length=STORY_MAX_LENGTH)
     recognised_on = models.DateField()
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
-    job_role = models.ForeignKey(JobRole, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT, not PROTECT: a site or team with recognitions cannot be deleted
+    # on its own, but deleting the whole organization takes both with it.
+    site = models.ForeignKey(Site, on_delete=models.RESTRICT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="+")
+    job_role = models.ForeignKey(JobRole, on_delete=models.RESTRICT, related_name="+")
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices)
     status = models.CharField(
         max_length=10,
@@ -190,8 +192,9 @@ class Award(models.Model):
     title = models.CharField(_("title"), max_length=120)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
+    # Erasing a person's recognitions erases the awards that name them.
     recognition = models.ForeignKey(
-        Recognition, on_delete=models.PROTECT, related_name="awards"
+        Recognition, on_delete=models.CASCADE, related_name="awards"
     )
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, models, transaction
+from django.db.models import RestrictedError
 
-from workforce.recognition.models import Award
+from workforce.recognition.models import Award, Recognition
 
 SURVEY_MODELS = {"response", "answer", "participation"}
 
@@ -65,3 +66,23 @@ def test_award_unique_per_site_title_and_period_start_in_the_database(
     for site in (org_world["site_a"], None):
         with pytest.raises(IntegrityError), transaction.atomic():
             Award.objects.create(site=site, **common)
+
+
+def test_erasing_a_person_erases_their_recognitions_and_awards(org_world, recognise):
+    person = org_world["people"][org_world["team_a1"]][1]
+    recognition = recognise(person)
+    Award.objects.create(
+        organization=org_world["org"],
+        site=org_world["site_a"],
+        title="Star",
+        period_start=datetime.date(2026, 3, 1),
+        period_end=datetime.date(2026, 3, 31),
+        recognition=recognition,
+        chosen_on=datetime.date(2026, 4, 1),
+    )
+    # A value in use cannot be deleted (it can be retired instead).
+    with pytest.raises(RestrictedError), transaction.atomic():
+        recognition.value.delete()
+    person.delete()
+    assert not Recognition.objects.exists()
+    assert not Award.objects.exists()
