@@ -1,9 +1,10 @@
 """The staff survey in real headless Chromium at phone size (360 × 740).
 
-A respondent goes from the personal link (English, one page) or the code entry
-form (Spanish, one question per screen) to the thank-you page. Every page is
-checked with axe-core, screenshotted into test-artifacts/, and watched for
-requests to other hosts.
+Respondents go from their personal link to the thank-you page in English (all
+questions on one page) and in Spanish (picked in the header; one question per
+screen); the code entry form and the shared-tablet kiosk are driven too. Every
+page is checked with axe-core, screenshotted into test-artifacts/, and watched
+for requests to other hosts.
 """
 
 import shutil
@@ -131,11 +132,11 @@ def test_english_single_page_from_personal_link(
     assert Answer.objects.get(question__code="enps").value == 9
 
 
-def test_spanish_one_question_per_screen_from_code_entry(
+def test_code_entry_in_spanish_with_a_typing_mistake(
     org_world, live_server, browser_page, settings
 ):
-    settings.SURVEY_LAYOUT = "paged"
-    round_, codes = open_pulse_round(org_world["org"])
+    settings.SURVEY_LAYOUT = "single"
+    _round, codes = open_pulse_round(org_world["org"])
     page = browser_page
 
     page.goto(f"{live_server.url}/s/?lang=es")
@@ -151,6 +152,22 @@ def test_spanish_one_question_per_screen_from_code_entry(
     page.get_by_label("Su código").fill(tokens.format_code(codes[1]).lower())
     page.get_by_role("button", name="Empezar").click()
     assert page.url == f"{live_server.url}/s/answer/"
+    assert page.get_by_role("heading", level=1).inner_text() == "¿Cómo va el trabajo?"
+
+
+def test_spanish_one_question_per_screen_from_personal_link(
+    org_world, live_server, browser_page, settings
+):
+    settings.SURVEY_LAYOUT = "paged"
+    round_, codes = open_pulse_round(org_world["org"])
+    page = browser_page
+
+    page.goto(f"{live_server.url}/s/t/{codes[1]}/")
+    assert page.url == f"{live_server.url}/s/answer/"
+    # The respondent picks their language in the header.
+    page.get_by_role("link", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert codes[1] not in page.url
 
     total = 13
     for number in range(1, total + 1):
