@@ -1,9 +1,11 @@
 """Expiry reminders: the right ones, to the right people, exactly once."""
 
 import datetime
+import threading
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 
 from tests.factories import UserFactory
 from tests.workforce.training.conftest import NOW
@@ -243,3 +245,61 @@ def test_reminders_use_the_organizations_date(world):
     reminders_send_due(organization=world["org"], now=later)
     assert ("ann_bls", ReminderThreshold.ON_EXPIRY) in _sent(world)
     assert any(m.subject == "BLS/CPR expires today for Ann Archer" for m in mail.outbox)
+
+
+def _race(target, count=2):
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            target()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_send_each_reminder_once(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes every write on one file lock: no real race")
+    _race(lambda: reminders_send_due(organization=world["org"], now=NOW))
+    assert len(mail.outbox) == 4
+    assert (
+        TrainingReminder.objects.filter(status=TrainingReminder.Status.SENT).count()
+        == 4
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_racing_for_a_stale_claim_send_once(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes every write on one file lock: no real race")
+    completion = world["completions"]["ann_hipaa"]
+    TrainingReminder.objects.create(
+        completion=completion,
+        threshold=ReminderThreshold.ON_EXPIRY,
+        claimed_at=NOW - CLAIM_TIMEOUT * 2,
+    )
+    _race(
+        lambda: reminders.reminder_send(
+            completion=completion,
+            threshold=ReminderThreshold.ON_EXPIRY,
+            today=D(2025, 6, 1),
+            now=NOW,
+        )
+    )
+    assert len(mail.outbox) == 1
+    claim = TrainingReminder.objects.get(completion=completion)
+    assert (claim.status, claim.attempts) == (TrainingReminder.Status.SENT, 2)
