@@ -80,6 +80,23 @@ def test_wagtails_own_user_and_group_admin_is_for_superusers_only(hr_client):
     assert reverse("wagtailusers_groups:index") not in body
 
 
+def test_hr_cannot_create_a_superuser_through_wagtails_user_admin(hr_client):
+    response = hr_client.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "username": "sneaky",
+            "email": "sneaky@example.com",
+            "password1": "a-long-enough-password",
+            "password2": "a-long-enough-password",
+            "is_superuser": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_home")
+    assert not User.objects.filter(username="sneaky").exists()
+
+
 def test_superusers_keep_wagtails_user_admin(client, db):
     client.force_login(UserFactory(is_superuser=True, organization=None))
 
