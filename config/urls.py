@@ -21,6 +21,9 @@ urlpatterns = [
     path("skills/", include("workforce.skills.urls")),
     path("training/", include("workforce.training.urls")),
     path("recognition/", include("workforce.recognition.urls")),
+    path("reports/", include("reports.urls")),
+    # Patient feedback page; /p/<token>/ is printed on QR posters: keep the path.
+    path("p/", include("reports.public_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,46 @@
+"""Back-office pages for patient feedback, mounted at /reports/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("patient-feedback/", views.feedback_home, name="patient_feedback"),
+    path(
+        "patient-feedback/settings/",
+        views.feedback_settings,
+        name="patient_feedback_settings",
+    ),
+    path("patient-feedback/comments/", views.comment_list, name="comments"),
+    path("patient-feedback/batches/<int:batch_id>/", views.batch_detail, name="batch"),
+    path(
+        "patient-feedback/batches/<int:batch_id>/confirm/",
+        views.batch_confirm,
+        name="batch_confirm",
+    ),
+    path(
+        "patient-feedback/batches/<int:batch_id>/discard/",
+        views.batch_discard,
+        name="batch_discard",
+    ),
+    path(
+        "patient-feedback/batches/<int:batch_id>/undo/",
+        views.batch_undo,
+        name="batch_undo",
+    ),
+    path(
+        "patient-feedback/batches/<int:batch_id>/problems.csv",
+        views.batch_errors_csv,
+        name="batch_errors_csv",
+    ),
+    path("patient-feedback/posters/", views.poster_list, name="posters"),
+    path("patient-feedback/posters/new/", views.poster_create, name="poster_create"),
+    path("patient-feedback/posters/<int:point_id>/", views.poster, name="poster"),
+    path(
+        "patient-feedback/posters/<int:point_id>/revoke/",
+        views.poster_revoke,
+        name="poster_revoke",
+    ),
+]
