@@ -274,8 +274,11 @@ def poster(request, point_id):
 
 
 def patient_page(view):
-    """No cookie of ours (the language travels in ``?lang=``), no caching, no
-    referrer (the token is in the path), not indexed."""
+    """No cookie of ours (the language travels in ``?lang=``), no caching, not
+    indexed. The token in the path goes to no other site: the page loads nothing
+    from elsewhere and the referrer policy is ``same-origin`` (not
+    ``no-referrer``, under which browsers post ``Origin: null`` and Django's
+    CSRF check refuses the form)."""
 
     @functools.wraps(view)
     def wrapper(request, token):
@@ -300,7 +303,7 @@ def patient_page(view):
             else:
                 response = view(request, point)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex"
         return response
 

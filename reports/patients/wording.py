@@ -16,8 +16,6 @@ _COPY = {
             "How likely are you to recommend us to a friend or family member?"
         ),
         "scale_hint": "0 = not at all likely, 10 = extremely likely",
-        "not_likely": "Not at all likely",
-        "very_likely": "Extremely likely",
         "comment_label": "Anything you would like to tell us? (optional)",
         "comment_hint": (
             "Please do not write your name or any other personal details."
@@ -45,8 +43,6 @@ _COPY = {
     "es": {
         "question": ("¿Qué tan probable es que nos recomiende a un amigo o familiar?"),
         "scale_hint": "0 = nada probable, 10 = muy probable",
-        "not_likely": "Nada probable",
-        "very_likely": "Muy probable",
         "comment_label": "¿Hay algo que quiera decirnos? (opcional)",
         "comment_hint": "Por favor, no escriba su nombre ni otros datos personales.",
         "send": "Enviar",

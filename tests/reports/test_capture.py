@@ -67,7 +67,7 @@ def test_page_asks_one_question_with_eleven_labelled_buttons(point):
     assert "<script" not in html
     assert "<textarea" not in html  # comments are off by default
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_no_cookie_but_csrf_and_no_session(point):
