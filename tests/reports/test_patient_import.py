@@ -387,3 +387,20 @@ def test_unknown_organization_and_missing_file(org_world, tmp_path):
         call_command(
             "import_patient_feedback", str(tmp_path / "x.csv"), "--org", "brightsmile"
         )
+
+
+def test_undo_is_one_delete_statement_however_big_the_batch(org_world, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run(write(tmp_path, HEADER + "Northside,,2025-01-02,9\n" * 3000))
+    batch = PatientFeedbackBatch.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert feedback_batch_undo(batch=batch, undone_by=None) == 3000
+
+    feedback_queries = [
+        q["sql"] for q in queries if 'reports_patientfeedback"' in q["sql"]
+    ]
+    assert len(feedback_queries) == 1
+    assert feedback_queries[0].startswith("DELETE")
