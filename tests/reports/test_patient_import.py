@@ -404,3 +404,15 @@ def test_undo_is_one_delete_statement_however_big_the_batch(org_world, tmp_path)
     ]
     assert len(feedback_queries) == 1
     assert feedback_queries[0].startswith("DELETE")
+
+
+def test_progress_lines_show_rows_per_second_once_per_pass(org_world, tmp_path):
+    out = run(write(tmp_path, HEADER + "Northside,,2025-01-02,9\n" * 10_000))
+
+    lines = out.splitlines()
+    assert [line.split(" (")[0] for line in lines[:2]] == [
+        "checked 10,000 rows",
+        "written 10,000/10,000",
+    ]
+    assert all(line.endswith(" rows/s)") for line in lines[:2])
+    assert lines[2].startswith("Imported 10,000 scores into Brightsmile as batch #")

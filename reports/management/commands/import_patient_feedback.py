@@ -42,17 +42,20 @@ class Command(BaseCommand):
         organization = organization_by_slug(org)
         if not file.is_file():
             raise CommandError(f"Cannot read {file}: no such file.")
-        meter = RateMeter()
-        reported = {"rows": 0}
+        # One meter per pass, so each line shows that pass's own speed.
+        state = {"meter": RateMeter(), "reported": 0}
 
         def progress(stage, done, total):
+            meter = state["meter"]
             if stage == "checked":
                 self.stdout.write(
                     f"checked {total:,} rows ({meter.rate(total):,.0f} rows/s)"
                 )
-                meter.__init__()
-            elif done - reported["rows"] >= REPORT_EVERY or done == total:
-                reported["rows"] = done
+                state["meter"] = RateMeter()
+            elif done != state["reported"] and (
+                done - state["reported"] >= REPORT_EVERY or done == total
+            ):
+                state["reported"] = done
                 self.stdout.write(
                     f"written {done:,}/{total:,} ({meter.rate(done):,.0f} rows/s)"
                 )
