@@ -22,3 +22,6 @@ CELERY_TASK_DEFAULT_QUEUE = f"test-{_worker}"
 CELERY_TASK_ALWAYS_EAGER = True
 PRIVATE_STORAGE_ROOT = str(BASE_DIR / "private" / f"test-{_worker}")  # noqa: F405
 MEDIA_ROOT = str(BASE_DIR / "media" / f"test-{_worker}")  # noqa: F405
+# Tests serve static files from the finders; there is no collected STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
