@@ -19,10 +19,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.db import connection
 from django.db.models import ProtectedError
 
+from reports.models import PatientFeedback
+from surveys.models import Answer, Invitation, Participation, Response, Round
+
+from .demo_climate import OrganizationClimate, build_climate
 from .demo_data import BRIGHTSMILE, DEMO_BLUEPRINTS, LAKESIDE, OrganizationBlueprint
-from .demo_history import StaffingHistory
+from .demo_history import Person, StaffingHistory
 from .models import (
     JobRole,
     Organization,
@@ -33,6 +38,9 @@ from .models import (
     TeamMembership,
     User,
 )
+from .recognition.models import Award, Recognition
+from .skills.models import SkillAssessment
+from .training.models import Completion
 
 DEMO_PASSWORD = "flywheel-demo"
 HISTORY_MONTHS = 36
@@ -62,6 +70,10 @@ class DemoWorkforce:
     people: int
     leavers: int
     transfers: int
+    # The latent truth behind the history, and the simulated people (with their
+    # StaffMember ids and skills), for later steps to draw on.
+    climate: OrganizationClimate
+    history: list[Person]
 
     @property
     def window_start(self) -> datetime.date:
@@ -83,6 +95,7 @@ class DemoContext:
     seed: int
     today: datetime.date
     stdout: Writer = field(default_factory=SilentWriter)
+    months: int = HISTORY_MONTHS
     workforces: dict[str, DemoWorkforce] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
 
@@ -97,6 +110,40 @@ def history_months(today: datetime.date, count: int = HISTORY_MONTHS):
     return [
         datetime.date((index + i) // 12, (index + i) % 12 + 1, 1) for i in range(count)
     ]
+
+
+_MISSING = object()
+
+
+def insert_rows(model, fields: list[str], rows) -> int:
+    """Insert ``rows`` (tuples in the order of ``fields``) with one prepared INSERT.
+
+    For the demo's largest tables: the same rows as ``bulk_create``, whose values
+    the model's own fields prepare, without building a model instance and a
+    multi-row statement for each row (several times slower at 100,000+ rows).
+    Every column without a database default must be in ``fields``.
+    """
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(column.column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    # Values repeat a lot (the same response, question or answer): prepare once.
+    caches = [{} for _ in columns]
+    prepared = []
+    for row in rows:
+        values = []
+        for column, cache, value in zip(columns, caches, row, strict=True):
+            ready = cache.get(value, _MISSING)
+            if ready is _MISSING:
+                ready = cache[value] = column.get_db_prep_save(value, connection)
+            values.append(ready)
+        prepared.append(values)
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, prepared)
+    return len(prepared)
 
 
 # --- Removing the previous demo -------------------------------------------------
@@ -135,7 +182,27 @@ def purge_demo_organizations(*, stdout: Writer) -> None:
     ).update(organization=None, staff_member=None)
     for organization in organizations:
         stdout.write(f"removing previous demo: {organization.name}")
+        # The big history tables go first, each in one filtered DELETE where it
+        # can: a cascade from the organization would load every row first.
+        for rows in _bulky_rows(organization):
+            _delete_protected_first(rows)
         _delete_protected_first(Organization.objects.filter(pk=organization.pk))
+
+
+def _bulky_rows(organization):
+    """Querysets of an organization's largest tables, children before parents."""
+    return [
+        Answer.objects.filter(response__round__organization=organization),
+        Response.objects.filter(round__organization=organization),
+        Participation.objects.filter(round__organization=organization),
+        Invitation.objects.filter(round__organization=organization),
+        Round.objects.filter(organization=organization),
+        SkillAssessment.objects.filter(staff_member__organization=organization),
+        Award.objects.filter(organization=organization),
+        Recognition.objects.filter(organization=organization),
+        PatientFeedback.objects.filter(site__organization=organization),
+        Completion.objects.filter(staff_member__organization=organization),
+    ]
 
 
 def _delete_protected_first(queryset, depth: int = 0) -> None:
@@ -164,9 +231,11 @@ def seed_workforce(
     rng: random.Random,
     today: datetime.date,
     stdout: Writer,
+    seed: int,
     blueprint: OrganizationBlueprint = BRIGHTSMILE,
+    months: int = HISTORY_MONTHS,
 ) -> DemoWorkforce:
-    """Create one demo organization with 36 months of staffing history."""
+    """Create one demo organization with ``months`` months of staffing history."""
     organization = Organization.objects.create(
         name=blueprint.name, slug=blueprint.slug, timezone=blueprint.timezone
     )
@@ -198,9 +267,15 @@ def seed_workforce(
     }
     stdout.write(f"{prefix}: teams {len(teams)}/{len(team_specs)}")
 
-    months = history_months(today)
+    months = history_months(today, months)
+    climate = build_climate(seed=seed, blueprint=blueprint, months=months)
     history = StaffingHistory(
-        blueprint=blueprint, rng=rng, months=months, today=today, stdout=stdout
+        blueprint=blueprint,
+        rng=rng,
+        months=months,
+        today=today,
+        stdout=stdout,
+        climate=climate,
     )
     people = history.run()
     # Employee numbers follow the order people joined, as an HR system's would.
@@ -226,6 +301,8 @@ def seed_workforce(
         ),
         batch_size=_BATCH_SIZE,
     )
+    for member, person in zip(staff, people, strict=True):
+        person.staff_id = member.pk
     TeamMembership.objects.bulk_create(
         (
             TeamMembership(
@@ -253,6 +330,8 @@ def seed_workforce(
         people=len(people),
         leavers=leavers,
         transfers=history.transfers,
+        climate=climate,
+        history=people,
     )
 
 
@@ -261,13 +340,23 @@ def seed_workforce(
 
 def step_main_organization(*, context: DemoContext, rng: random.Random) -> None:
     context.workforces[BRIGHTSMILE.slug] = seed_workforce(
-        rng=rng, today=context.today, stdout=context.stdout, blueprint=BRIGHTSMILE
+        rng=rng,
+        today=context.today,
+        stdout=context.stdout,
+        seed=context.seed,
+        blueprint=BRIGHTSMILE,
+        months=context.months,
     )
 
 
 def step_second_organization(*, context: DemoContext, rng: random.Random) -> None:
     context.workforces[LAKESIDE.slug] = seed_workforce(
-        rng=rng, today=context.today, stdout=context.stdout, blueprint=LAKESIDE
+        rng=rng,
+        today=context.today,
+        stdout=context.stdout,
+        seed=context.seed,
+        blueprint=LAKESIDE,
+        months=context.months,
     )
 
 

@@ -358,6 +358,110 @@ LAKESIDE = OrganizationBlueprint(
 
 DEMO_BLUEPRINTS = (BRIGHTSMILE, LAKESIDE)
 
+
+@dataclass(frozen=True)
+class TeamSkillSpec:
+    """A skill a kind of team requires; ``core_roles`` learn it with the job.
+
+    Anyone else in the team learns it only by cross-training.
+    """
+
+    name: str
+    core_roles: tuple[str, ...] = ()
+
+
+# Every team of a kind (by team slug) requires these, each by two people at least.
+# Skills with the same name are one skill of the organization.
+TEAM_SKILLS = {
+    "front-desk": (
+        TeamSkillSpec(
+            "Check-in and check-out", ("receptionist", "treatment-coordinator")
+        ),
+        TeamSkillSpec("Scheduling", ("receptionist", "treatment-coordinator")),
+        TeamSkillSpec(
+            "Insurance verification", ("insurance-coordinator", "office-administrator")
+        ),
+        TeamSkillSpec(
+            "Billing and payments", ("insurance-coordinator", "office-administrator")
+        ),
+        TeamSkillSpec("Phone triage of emergencies"),
+        TeamSkillSpec("Payment plans and collections"),
+    ),
+    "clinicians": (
+        TeamSkillSpec("Emergency examinations", ("dentist",)),
+        TeamSkillSpec("Root canal treatment"),
+        TeamSkillSpec("Surgical extractions", ("oral-surgeon",)),
+        TeamSkillSpec("Clear aligner treatment", ("orthodontist",)),
+        TeamSkillSpec("Implant restoration"),
+    ),
+    "hygiene": (
+        TeamSkillSpec("Periodontal charting", ("hygienist",)),
+        TeamSkillSpec("Radiographs", ("hygienist",)),
+        TeamSkillSpec("Local anaesthesia"),
+        TeamSkillSpec("Laser periodontal therapy"),
+        TeamSkillSpec("Intraoral scanning"),
+    ),
+    "dental-assistants": (
+        TeamSkillSpec("Chairside assisting", ("dental-assistant",)),
+        TeamSkillSpec("Sterilisation", ("dental-assistant",)),
+        TeamSkillSpec("Radiographs", ("dental-assistant",)),
+        TeamSkillSpec("Intraoral scanning"),
+        TeamSkillSpec("Implant surgery assisting"),
+        TeamSkillSpec("Orthodontic assisting"),
+        TeamSkillSpec("Nitrous oxide monitoring"),
+    ),
+    "sterilisation": (
+        TeamSkillSpec(
+            "Sterilisation", ("sterilisation-technician", "dental-assistant")
+        ),
+        TeamSkillSpec("Autoclave testing and logs", ("sterilisation-technician",)),
+        TeamSkillSpec("Waterline maintenance"),
+        TeamSkillSpec("Stock ordering"),
+    ),
+    "treatment-coordination": (
+        TeamSkillSpec("Treatment plan presentation", ("treatment-coordinator",)),
+        TeamSkillSpec("Financing options", ("treatment-coordinator",)),
+        TeamSkillSpec("Insurance pre-authorisation"),
+        TeamSkillSpec("Scheduling"),
+    ),
+    "management": (
+        TeamSkillSpec(
+            "Staff rotas", ("practice-manager", "assistant-practice-manager")
+        ),
+        TeamSkillSpec("Payroll", ("office-administrator",)),
+        TeamSkillSpec("Opening and closing the practice"),
+        TeamSkillSpec("Compliance audits"),
+    ),
+    "physicians": (
+        TeamSkillSpec("Chronic disease reviews", ("physician", "nurse-practitioner")),
+        TeamSkillSpec("Telehealth visits", ("physician", "nurse-practitioner")),
+        TeamSkillSpec("Joint injections"),
+        TeamSkillSpec("Minor procedures"),
+    ),
+    "nursing": (
+        TeamSkillSpec("Phlebotomy", ("registered-nurse",)),
+        TeamSkillSpec("Immunisations", ("registered-nurse",)),
+        TeamSkillSpec("Wound care", ("registered-nurse",)),
+        TeamSkillSpec("ECG recording"),
+        TeamSkillSpec("Spirometry"),
+    ),
+    "medical-assistants": (
+        TeamSkillSpec("Rooming and vitals", ("medical-assistant",)),
+        TeamSkillSpec("Point-of-care testing", ("medical-assistant",)),
+        TeamSkillSpec("Phlebotomy"),
+        TeamSkillSpec("ECG recording"),
+        TeamSkillSpec("Immunisations"),
+    ),
+    "clinical-team": (
+        TeamSkillSpec("Rooming and vitals", ("medical-assistant",)),
+        TeamSkillSpec("Phlebotomy", ("registered-nurse",)),
+        TeamSkillSpec("Immunisations", ("registered-nurse",)),
+        TeamSkillSpec("Chronic disease reviews", ("physician", "nurse-practitioner")),
+        TeamSkillSpec("ECG recording"),
+        TeamSkillSpec("Minor procedures"),
+    ),
+}
+
 FIRST_NAMES = """
 Aaliyah Aaron Abigail Adrian Aisha Alejandro Alex Alicia Amara Amelia Ana Andre
 Angela Anthony Aria Ashley Austin Ava Benjamin Bianca Brandon Brianna Caleb Camila

@@ -1,7 +1,11 @@
 """Month-by-month simulation of a practice group's staffing, without a database.
 
 Every team has a fixed set of posts. Each month every employed person may leave
-(voluntarily or not) at their role's annual rate; the post then stays vacant for
+(voluntarily or not) at their role's annual rate; the voluntary part of that rate
+is multiplied by the team's climate (workforce/demo_climate.py): up with last
+month's latent burnout, down with last month's skills coverage, which comes from
+the cross-training simulated alongside (workforce/demo_skills.py). The post then
+stays vacant for
 a few weeks until a new hire starts, or until someone with the same role moves
 over from another team, whose own post is then filled by a hire. Now and then two
 people with the same role swap teams within a site (a dental assistant's turn in
@@ -17,7 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .demo_climate import OrganizationClimate
 from .demo_data import FIRST_NAMES, LAST_NAMES, RoleSpec
+from .demo_skills import SkillLearning
 from .models import TerminationReason
 
 # A person must have been in their team this long before moving to another.
@@ -42,6 +48,13 @@ class Person:
     termination_reason: str = ""
     moving: bool = False
     last_move: datetime.date | None = None
+    # Skills: current level and day of the last assessment by skill name, and
+    # every assessment as (skill, day, level); see demo_skills.SkillLearning.
+    skills: dict[str, int] = field(default_factory=dict)
+    skill_days: dict[str, datetime.date] = field(default_factory=dict)
+    assessments: list[tuple[str, datetime.date, int]] = field(default_factory=list)
+    # The StaffMember's primary key once written.
+    staff_id: int | None = None
 
 
 @dataclass(eq=False)
@@ -60,8 +73,17 @@ _ROTATION_CHANCE = 0.1
 class StaffingHistory:
     """One organization's staffing over ``months``; ``run()`` returns everyone."""
 
-    def __init__(self, *, blueprint, rng, months, today, stdout):
+    def __init__(
+        self, *, blueprint, rng, months, today, stdout, climate: OrganizationClimate
+    ):
         self.blueprint = blueprint
+        self.climate = climate
+        self.learning = SkillLearning(
+            blueprint=blueprint, climate=climate, rng=climate.rng("skills")
+        )
+        self.baselined = False
+        # Skills coverage of each team at the end of the previous month.
+        self.coverage: dict[tuple[str, str], float | None] = {}
         self.roles: dict[str, RoleSpec] = {role.slug: role for role in blueprint.roles}
         self.rng = rng
         self.months = months
@@ -100,9 +122,14 @@ class StaffingHistory:
             tenure_years = min(self.rng.expovariate(role.annual_turnover), 30.0)
             hired = start - datetime.timedelta(days=30 + int(tenure_years * 365.25))
             self._start(self._new_person(post.role, hired), post, hired)
+        self.learning.baseline(
+            [post.holder for post in self.posts if post.holder is not None], start
+        )
+        self.baselined = True
+        self.coverage = self.learning.coverage(self._members())
         for number, month in enumerate(self.months, start=1):
             end = self._month_end(month)
-            self._draw_leavers(month, end)
+            self._draw_leavers(number - 1, month, end)
             self._draw_rotations(month, end)
             while self.events and self.events[0][0] < end:
                 day, kind, _, payload = heapq.heappop(self.events)
@@ -115,12 +142,23 @@ class StaffingHistory:
                 else:
                     post = payload[0]
                     self._start(self._new_person(post.role, day), post, day)
+            members = self._members()
+            self.learning.month(month, end, members)
+            self.coverage = self.learning.coverage(members)
             if number % 6 == 0 or number == len(self.months):
                 self.stdout.write(
                     f"{self.blueprint.name}: staff history month "
                     f"{number}/{len(self.months)}"
                 )
         return self.people
+
+    def _members(self) -> dict[tuple[str, str], list[Person]]:
+        """Each team's current members, teams and people in a fixed order."""
+        members = {key: [] for key in self.climate.teams}
+        for post in self.posts:
+            if post.holder is not None:
+                members[post.team].append(post.holder)
+        return members
 
     def _month_end(self, month: datetime.date) -> datetime.date:
         """Exclusive end of the month, or the day after ``today`` in its month."""
@@ -134,7 +172,7 @@ class StaffingHistory:
             return True
         return False
 
-    def _draw_leavers(self, month, end):
+    def _draw_leavers(self, index, month, end):
         days = (end - month).days
         for post in self.posts:
             person = post.holder
@@ -142,13 +180,20 @@ class StaffingHistory:
                 continue
             role = self.roles[person.role]
             # Turnover rates count leavers per average head, so they are hazards:
-            # a post can turn over twice in a year.
-            chance = 1 - math.exp(-role.annual_turnover * days / 365.25)
+            # a post can turn over twice in a year. Only voluntary leaving
+            # follows the team's climate.
+            ratio = self.climate.leaving_rate_ratio(
+                post.team, index, self.coverage.get(post.team)
+            )
+            involuntary = role.annual_turnover * role.involuntary_share
+            voluntary = role.annual_turnover * (1 - role.involuntary_share) * ratio
+            rate = involuntary + voluntary
+            chance = 1 - math.exp(-rate * days / 365.25)
             if self.rng.random() < chance:
                 day = month + datetime.timedelta(days=self.rng.randrange(days))
                 reason = (
                     TerminationReason.INVOLUNTARY
-                    if self.rng.random() < role.involuntary_share
+                    if self.rng.random() < involuntary / rate
                     else TerminationReason.VOLUNTARY
                 )
                 self._push(day, _LEAVE, person, reason)
@@ -205,6 +250,8 @@ class StaffingHistory:
             self.transfers += 1
 
     def _leave(self, day, person, reason):
+        # Someone leaving on the window's first day missed its skills audit.
+        person.assessments = [item for item in person.assessments if item[1] < day]
         person.termination_date = day
         person.termination_reason = reason
         person.spells[-1][2] = day
@@ -260,6 +307,9 @@ class StaffingHistory:
         post.holder = person
         person.post = post
         person.spells.append([post.team, day, None])
+        if self.baselined:
+            # People there before the window get the baseline audit instead.
+            self.learning.joined(person, post.team, day)
 
     def _new_person(self, role_slug, hire_date) -> Person:
         rng = self.rng
@@ -289,6 +339,14 @@ class StaffingHistory:
         )
         self.people.append(person)
         return person
+
+
+def team_on(person: Person, day: datetime.date) -> tuple[str, str] | None:
+    """The team ``person`` belonged to on ``day``, or None if not employed then."""
+    for team, start, end in person.spells:
+        if start <= day and (end is None or day < end):
+            return team
+    return None
 
 
 def _next_monday(day: datetime.date) -> datetime.date:

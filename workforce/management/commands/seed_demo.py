@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from workforce import demo
+from workforce import (
+    demo,
+    demo_skills,
+)
 
 
 @dataclass(frozen=True)
@@ -20,12 +23,14 @@ class Step:
     run: Callable[..., None]
 
 
-# Later apps append their steps (surveys, recognition, training, patient feedback)
-# after the workforce ones and before the logins. A step's generator depends
-# only on the seed and the step's name, so a new step changes no earlier data.
+# Steps for the other capabilities come after the workforce ones and before the
+# logins. A step's generator depends only on the seed and the step's name, so a
+# new step changes no earlier data. The latent climate they all draw on
+# (workforce/demo_climate.py) comes from the seed alone.
 STEPS = [
     Step("workforce", demo.step_main_organization),
     Step("second organization", demo.step_second_organization),
+    Step("skills", demo_skills.step_skills),
     Step("logins", demo.step_logins),
 ]
 
@@ -39,11 +44,24 @@ def _date(value: str) -> datetime.date:
         ) from error
 
 
+def _months(value: str) -> int:
+    try:
+        months = int(value)
+    except ValueError:
+        months = 0
+    if not 2 <= months <= 120:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of months from 2 to 120, got {value!r}"
+        )
+    return months
+
+
 class Command(BaseCommand):
     help = (
         "Replace the demo organizations (Brightsmile Dental Group, Lakeside Medical "
-        f"Partners) with {demo.HISTORY_MONTHS} months of generated history and "
-        f"reset the demo logins (password {demo.DEMO_PASSWORD!r})."
+        f"Partners) with {demo.HISTORY_MONTHS} months of generated history (staff, "
+        "skills, monthly pulses, recognition, training, patient feedback and KPIs) "
+        f"and reset the demo logins (password {demo.DEMO_PASSWORD!r})."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,8 +77,22 @@ class Command(BaseCommand):
             default=None,
             help="Last day of the history, YYYY-MM-DD (default: today).",
         )
+        parser.add_argument(
+            "--months",
+            type=_months,
+            default=demo.HISTORY_MONTHS,
+            help="Months of history to build (default "
+            f"{demo.HISTORY_MONTHS}; fewer make a quicker, smaller demo).",
+        )
 
-    def handle(self, *args, seed: int, today: datetime.date | None, **options):
+    def handle(
+        self,
+        *args,
+        seed: int,
+        today: datetime.date | None,
+        months: int,
+        **options,
+    ):
         taken = demo.check_demo_usernames_free()
         if taken:
             raise CommandError(
@@ -71,6 +103,7 @@ class Command(BaseCommand):
         context = demo.DemoContext(
             seed=seed,
             today=today or timezone.localdate(),
+            months=months,
             stdout=self.stdout if verbosity >= 1 else demo.SilentWriter(),
         )
         with transaction.atomic():
