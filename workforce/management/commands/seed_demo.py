@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from workforce import (
     demo,
+    demo_pulses,
     demo_skills,
 )
 
@@ -31,6 +32,7 @@ STEPS = [
     Step("workforce", demo.step_main_organization),
     Step("second organization", demo.step_second_organization),
     Step("skills", demo_skills.step_skills),
+    Step("pulses", demo_pulses.step_pulses),
     Step("logins", demo.step_logins),
 ]
 
