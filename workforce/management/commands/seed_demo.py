@@ -12,6 +12,7 @@ from django.utils import timezone
 from workforce import (
     demo,
     demo_pulses,
+    demo_recognition,
     demo_skills,
 )
 
@@ -33,6 +34,7 @@ STEPS = [
     Step("second organization", demo.step_second_organization),
     Step("skills", demo_skills.step_skills),
     Step("pulses", demo_pulses.step_pulses),
+    Step("recognition", demo_recognition.step_recognition),
     Step("logins", demo.step_logins),
 ]
 
