@@ -14,6 +14,7 @@ from workforce import (
     demo_pulses,
     demo_recognition,
     demo_skills,
+    demo_training,
 )
 
 
@@ -35,6 +36,7 @@ STEPS = [
     Step("skills", demo_skills.step_skills),
     Step("pulses", demo_pulses.step_pulses),
     Step("recognition", demo_recognition.step_recognition),
+    Step("training", demo_training.step_training),
     Step("logins", demo.step_logins),
 ]
 
