@@ -1,0 +1,1 @@
+"""Benchmarks run by ``make bench`` (benchmarks/run.py); not part of the site."""
