@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from workforce import (
     demo,
+    demo_patients,
     demo_pulses,
     demo_recognition,
     demo_skills,
@@ -37,6 +38,7 @@ STEPS = [
     Step("pulses", demo_pulses.step_pulses),
     Step("recognition", demo_recognition.step_recognition),
     Step("training", demo_training.step_training),
+    Step("patient feedback", demo_patients.step_patients),
     Step("logins", demo.step_logins),
 ]
 
