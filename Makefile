@@ -70,6 +70,25 @@ test: install
 	$(call ensure_debs,$(TEST_DEBS))
 	$(MAKE) --no-print-directory lint checks test-sqlite test-postgres
 
+# Every benchmark (benchmarks/run.py): figures with same-run baselines in
+# benchmarks/results/latest.{json,md}. BENCH_ARGS="--quick" for a smoke test,
+# BENCH_ARGS="--only survey_rush" for one. Starts PostgreSQL and Redis as .ci/run does.
+bench: install
+	$(call ensure_debs,$(TEST_DEBS))
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start || true; \
+	fi
+	@if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+	    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/bench.log || true; \
+	fi
+	@for i in $$(seq 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=5).close()" \
+	  || { echo "PostgreSQL is not reachable at $(PG_URL)."; exit 1; }
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 \
+	  || { echo "Redis is not reachable at 127.0.0.1:6379."; exit 1; }
+	DATABASE_URL=$(PG_URL) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 lock:
 	$(BIN)/python -m pip freeze | grep -v '^-e' > requirements.txt
 

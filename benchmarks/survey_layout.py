@@ -322,5 +322,31 @@ def main(argv=None):
     return report
 
 
+def run(*, quick=False, results_dir=ROOT / "benchmarks" / "results"):
+    """The figures for benchmarks/run.py: each profile's single vs paged median."""
+    argv = ["--output", str(results_dir / "survey_layout.json")]
+    if quick:
+        argv += ["--runs", "1"]
+    report = main(argv)
+    figures = []
+    for profile, description in report["method"]["profiles"].items():
+        single = report["results"][profile]["single"]["median_seconds"]
+        paged = report["results"][profile]["paged"]["median_seconds"]
+        figures.append(
+            {
+                "name": f"survey_layout.single_page_{profile}",
+                "value": single,
+                "unit": "s",
+                "baseline": paged,
+                "ratio": round(single / paged, 3),
+                "notes": "median time from the personal link to the thank-you "
+                "page, all 13 questions on one page, headless Chromium at 360 px, "
+                f"{description}, {report['method']['runs_per_case']} runs; "
+                "baseline: one question per screen",
+            }
+        )
+    return figures
+
+
 if __name__ == "__main__":
     main()
