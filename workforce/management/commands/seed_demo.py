@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from workforce import (
@@ -118,6 +118,8 @@ class Command(BaseCommand):
             demo.purge_demo_organizations(stdout=context.stdout)
             for step in STEPS:
                 step.run(context=context, rng=context.rng_for(step.name))
+                # With DEBUG on, every bulk INSERT is kept in the query log.
+                reset_queries()
         if verbosity >= 1:
             self.stdout.write("")
             self.stdout.write(demo.format_logins(context.logins))
