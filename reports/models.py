@@ -270,3 +270,100 @@ class PracticeKPI(models.Model):
 
     def __str__(self):
         return f"{self.site} {self.month:%Y-%m} {self.kpi} = {self.value}"
+
+
+class AnalysisRun(models.Model):
+    """One run of the flywheel analysis: what it used and what it found.
+
+    ``fingerprint`` is the SHA-256 of the inputs (the team-month panel and the
+    person spells as canonical CSV, the period and the code version), so a
+    report can cite exactly what a run used. One finished run per organization
+    and fingerprint: running again on unchanged data returns that run. A run
+    started from the page is created first, as ``queued``, so its progress can
+    be shown; if its inputs turn out unchanged it is marked ``unchanged`` and
+    points at the earlier run. ``result`` holds only what may be shown (survey
+    numbers already suppressed by surveys/anonymity.py), never the panel.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        UNCHANGED = "unchanged", _("Same inputs as an earlier run")
+        FAILED = "failed", _("Failed")
+
+    class Step(models.TextChoices):
+        WAITING = "waiting", _("Waiting for its turn")
+        BUILDING_PANEL = "building_panel", _("Building the team-month panel")
+        FITTING_MODELS = "fitting_models", _("Fitting the models")
+        WRITING = "writing", _("Writing the results")
+        FINISHED = "finished", _("Finished")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="analysis_runs"
+    )
+    period_start = models.DateField(help_text=_("First day of the first month."))
+    period_end = models.DateField(help_text=_("First day of the last month."))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    step = models.CharField(max_length=20, choices=Step.choices, default=Step.WAITING)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    code_version = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    same_as = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The earlier run with the same inputs."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "fingerprint"],
+                condition=Q(status="done"),
+                name="analysis_run_one_per_fingerprint",
+            ),
+            # One run waiting or running per organization: a second click on
+            # "Run analysis now" finds the first.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status__in=["queued", "running"]),
+                name="analysis_run_one_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="analysis_run_period_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"Analysis #{self.pk} {self.period_start:%Y-%m} to "
+            f"{self.period_end:%Y-%m} ({self.get_status_display()})"
+        )
+
+    @property
+    def is_finished(self):
+        return self.status in (
+            self.Status.DONE,
+            self.Status.UNCHANGED,
+            self.Status.FAILED,
+        )

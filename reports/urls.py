@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import analysis_views, views
 
 app_name = "reports"
 
@@ -42,5 +42,17 @@ urlpatterns = [
         "patient-feedback/posters/<int:point_id>/revoke/",
         views.poster_revoke,
         name="poster_revoke",
+    ),
+    path("analysis/", analysis_views.analysis_home, name="analysis"),
+    path("analysis/run/", analysis_views.analysis_start, name="analysis_start"),
+    path(
+        "analysis/runs/<int:run_id>/",
+        analysis_views.analysis_run_detail,
+        name="analysis_run",
+    ),
+    path(
+        "analysis/runs/<int:run_id>/results.json",
+        analysis_views.analysis_run_json,
+        name="analysis_run_json",
     ),
 ]
