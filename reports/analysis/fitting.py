@@ -56,6 +56,21 @@ def t_coefficient(estimate: float, se: float, df: float, level: float = 0.95):
     )
 
 
+def min_detectable_effect(
+    se: float, df: float, *, power: float = 0.8, level: float = 0.95
+) -> float:
+    """The smallest true effect a two-sided test at ``level`` finds with ``power``.
+
+    Analytic, from the standard error at the observed sample size and variances:
+    (t_{(1 + level) / 2} + t_{power}) x SE on ``df`` degrees of freedom (G - 1 for
+    cluster-robust errors; df = inf gives the normal 2.80 x SE). NaN without a
+    usable SE.
+    """
+    if not (np.isfinite(se) and se > 0):
+        return float("nan")
+    return float((stats.t.ppf(0.5 + level / 2, df) + stats.t.ppf(power, df)) * se)
+
+
 def group_codes(groups) -> tuple[np.ndarray, int]:
     """Integer codes 0..G-1 for group labels, and G."""
     codes, uniques = pd.factorize(np.asarray(groups), sort=False)

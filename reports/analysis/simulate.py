@@ -102,13 +102,20 @@ def simulate(
     response_rate: float = 0.7,
     patient_responses_per_month: float = 30.0,
     base_monthly_leaving_rate: float = 0.022,
+    individual_engagement_sd: float = INDIVIDUAL_ENGAGEMENT_SD,
 ) -> SimulatedData:
     """Simulate ``n_teams`` teams over ``n_months`` months.
 
     Team sizes are 3-15; about ``response_rate`` of a team answers each monthly pulse;
     each team gets about ``patient_responses_per_month`` patient ratings a month.
     Voluntary leavers come from simulated people, so the panel's leaver counts and the
-    person spells agree.
+    person spells agree. ``individual_engagement_sd`` is one person's spread around
+    their team's climate (smaller makes the monthly scores more reliable).
+
+    ``panel.attrs["engagement_individual_variance"]`` is the pooled within-team-month
+    variance of the simulated answers, as reports/selectors.py measures it from
+    real responses: a chi-square draw on sum(respondents - 1) degrees of freedom,
+    from its own random stream so the panel does not depend on it.
     """
     if n_teams < 1 or n_months < 1:
         raise ValueError("n_teams and n_months must be at least 1")
@@ -227,7 +234,7 @@ def simulate(
         observed = np.clip(
             latent
             + rng.normal(0.0, 1.0, size=n_teams)
-            * INDIVIDUAL_ENGAGEMENT_SD
+            * individual_engagement_sd
             / np.sqrt(safe_respondents),
             0,
             100,
@@ -344,6 +351,16 @@ def simulate(
     panel = panel.drop(columns="team_index")
     panel["site"] = panel["site"].astype(str)
     panel["team"] = panel["team"].astype(str)
+
+    measured = panel["engagement"].notna()
+    degrees = int((panel.loc[measured, "respondents"] - 1).sum())
+    if degrees > 0:
+        spread = np.random.default_rng([seed, 1]).chisquare(degrees) / degrees
+        panel.attrs["engagement_individual_variance"] = float(
+            individual_engagement_sd**2 * spread
+        )
+    else:
+        panel.attrs["engagement_individual_variance"] = None
 
     people = _collapse_spells(pd.concat(person_rows, ignore_index=True))
     team_index = people["team_index"].to_numpy()
