@@ -23,6 +23,13 @@ Decisions:
   inverse-variance weights; months with fewer than MIN_PATIENT_RESPONSES answers are
   left out altogether. The cluster-robust errors stay valid if the weights are off.
   The mixed model is unweighted (statsmodels' MixedLM takes no weights).
+- Measurement noise: a team's monthly engagement is the mean of about six answers,
+  and within a team little of its month-to-month change is more than that noise
+  (within-team reliability about 0.33 in simulation), so the naive slope is about
+  a third of the link with the team's climate. With the spread of answers known,
+  the within-team finding reports the noise-corrected slope (noise.py); without it,
+  a clear link is worded "at least". Team means over many months are reliable, so
+  the between-team estimate is barely attenuated.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from .fitting import (
     group_codes,
     t_coefficient,
 )
+from .noise import ATTENUATION_THRESHOLD, Noise, within_correction
 from .panel import (
     MIN_PATIENT_RESPONSES,
     MIN_TEAMS_FOR_RANDOM_EFFECT_VARIANCE,
@@ -58,7 +66,9 @@ PER = 10.0
 
 WITHIN_METHOD = (
     "weighted least squares of next-month patient NPS on engagement, team and month "
-    "fixed effects, weights = patient responses, cluster-robust by team, t on G-1 df"
+    "fixed effects, weights = patient responses, cluster-robust by team, t on G-1 df; "
+    "noise-corrected slope S_xy / (S_xx - S_uu) with a cluster-robust Fieller "
+    "interval when the spread of answers is known"
 )
 BETWEEN_METHOD = (
     "linear mixed model (REML) with a team random intercept: next-month patient NPS "
@@ -87,16 +97,23 @@ def paired_months(panel: pd.DataFrame) -> pd.DataFrame:
     """Rows pairing a team's engagement in month t with its patient NPS in t + 1.
 
     Expects panel columns site, team, month, engagement, patient_nps,
-    patient_responses. Returns one row per outcome month with columns team_key,
-    month_index, engagement_prev, patient_nps, patient_responses; only rows where
-    both measures exist and the NPS rests on at least MIN_PATIENT_RESPONSES answers.
+    patient_responses, and optionally respondents. Returns one row per outcome
+    month with columns team_key, month_index, engagement_prev, patient_nps,
+    patient_responses and respondents_prev (the answers behind engagement_prev;
+    NaN without a respondents column); only rows where both measures exist and the
+    NPS rests on at least MIN_PATIENT_RESPONSES answers.
     """
     require_columns(
         panel,
         ("site", "team", "month", "engagement", "patient_nps", "patient_responses"),
         name="the team-month panel",
     )
-    frame = with_previous_month(panel, ["engagement"])
+    lagged = ["engagement"]
+    if "respondents" in panel.columns:
+        lagged.append("respondents")
+    frame = with_previous_month(panel, lagged)
+    if "respondents_prev" not in frame.columns:
+        frame["respondents_prev"] = np.nan
     usable = (
         frame["engagement_prev"].notna()
         & frame["patient_nps"].notna()
@@ -110,12 +127,24 @@ def paired_months(panel: pd.DataFrame) -> pd.DataFrame:
             "engagement_prev",
             "patient_nps",
             "patient_responses",
+            "respondents_prev",
         ],
     ].reset_index(drop=True)
 
 
-def engagement_to_patient_nps(panel: pd.DataFrame) -> Finding:
-    """Within-team link: NPS points in month t + 1 per 10 engagement points in t."""
+def engagement_to_patient_nps(
+    panel: pd.DataFrame, *, answer_variance: float | None = None
+) -> Finding:
+    """Within-team link: NPS points in month t + 1 per 10 engagement points in t.
+
+    ``answer_variance`` is one person's engagement variance around their
+    team-month mean (pooled from the responses). With it and the panel's
+    respondents, the finding also carries the within-team reliability of the
+    engagement scores and the noise-corrected slope (noise.within_correction),
+    and reports the corrected one when the reliability is below
+    noise.ATTENUATION_THRESHOLD. Without it the reliability is unknown and a clear
+    link is worded "at least".
+    """
     rows = paired_months(panel)
     # Teams seen once say nothing about change within a team.
     rows = rows[rows.groupby("team_key")["team_key"].transform("size") > 1]
@@ -144,10 +173,33 @@ def engagement_to_patient_nps(panel: pd.DataFrame) -> Finding:
         weights=rows["patient_responses"].to_numpy(dtype=float),
     )
     common.update(n_teams=fit.n_groups, n_obs=fit.n_obs)
+    correction = within_correction(
+        rows["patient_nps"].to_numpy(),
+        rows["engagement_prev"].to_numpy(),
+        groups=rows["team_key"].to_numpy(),
+        periods=rows["month_index"].to_numpy(),
+        weights=rows["patient_responses"].to_numpy(dtype=float),
+        respondents=rows["respondents_prev"].to_numpy(dtype=float),
+        answer_variance=answer_variance,
+    )
+    reliability = correction.reliability
+    noise = Noise(
+        sampled=True,
+        reliability=reliability,
+        corrected=correction.coefficient,
+        use_corrected=reliability is not None and reliability < ATTENUATION_THRESHOLD,
+        allowing=(
+            f"noise in the monthly engagement scores (reliability {reliability:.2f})"
+            if reliability is not None
+            else ""
+        ),
+        reason=correction.reason,
+    )
     return from_coefficient(
         coefficient=fit.coefficients["engagement_prev"],
         per=PER,
         details={"months": sufficiency.n_months},
+        noise=noise,
         **common,
     )
 

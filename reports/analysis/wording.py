@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 CAUTION = "This is an association, not proof of cause."
+NOISE_UNDERSTATES = (
+    "The survey scores rest on a few answers each, so this uncorrected estimate "
+    "probably understates the link."
+)
+NOISE_BLURS = (
+    "The survey scores rest on a few answers each: noise in them usually pulls "
+    "uncorrected estimates towards no link, and can move part of one score's link "
+    "onto another fitted alongside it."
+)
 MINUS = "\u2212"
 
 
@@ -69,6 +78,10 @@ def _percent(value: float) -> str:
     return f"{pct:.1f}" if pct < 1 else f"{pct:.0f}"
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def estimate_sentence(
     wording: Wording,
     *,
@@ -78,36 +91,98 @@ def estimate_sentence(
     ci_high: float,
     n_teams: int,
     n_obs: int,
+    at_least: bool = False,
+    allowing: str | None = None,
+    uncorrected: tuple[float, float, float] | None = None,
+    min_detectable: float | None = None,
+    noisy: bool = False,
 ) -> str:
-    """The sentence for a finding with an estimate (clear link or not)."""
+    """The sentence for a finding with an estimate (clear link or not).
+
+    ``allowing`` (e.g. "noise in the monthly engagement scores (reliability
+    0.33)") says the numbers are corrected for measurement noise, and
+    ``uncorrected`` (estimate, ci_low, ci_high) adds the uncorrected figures.
+    ``noisy``: the predictor is a noisy survey score and the numbers are
+    uncorrected; the sentence says what that does, and with ``at_least`` (a single
+    noisy predictor, whose noise can only shrink a link) words a clear link as a
+    lower bound. ``min_detectable`` (in the finding's unit; a ratio above 1 for
+    ratio findings) follows every "no clear link yet", so that it is never read as
+    "no effect".
+    """
     where = scope(wording, n_teams, n_obs)
+    prefix = f"Allowing for {allowing}, " if allowing else ""
+    comparison = _lower_first(wording.comparison) if allowing else wording.comparison
     if wording.kind == "difference":
         interval = f"95% CI {number(ci_low)} to {number(ci_high)}"
         direction = "higher" if estimate >= 0 else "lower"
         size = f"{number(abs(estimate))} {wording.outcome_unit} {direction}"
         if clear:
-            return (
-                f"{wording.comparison} saw {wording.outcome} {size}{wording.when} "
-                f"({interval}), {where}. {CAUTION}"
+            bound = "at least " if at_least and noisy else ""
+            text = (
+                f"{prefix}{comparison} saw {wording.outcome} {bound}{size}"
+                f"{wording.when} ({interval}), {where}."
             )
-        return (
-            f"No clear link yet between {wording.link}: {wording.outcome} was "
-            f"{size} {wording.per}, but the {interval} includes no difference. "
-            f"{where[0].upper()}{where[1:]}."
+        else:
+            text = (
+                f"No clear link yet between {wording.link}: "
+                f"{_lower_first(prefix)}{wording.outcome} was {size} {wording.per}, "
+                f"but the {interval} includes no difference. "
+                f"{where[0].upper()}{where[1:]}."
+            )
+        if uncorrected is not None:
+            value, low, high = uncorrected
+            text += (
+                f" Without the correction: {number(value)} {wording.outcome_unit} "
+                f"(95% CI {number(low)} to {number(high)})."
+            )
+        missed = (
+            f"a link smaller than about {number(min_detectable)} "
+            f"{wording.outcome_unit} {wording.per}"
+            if min_detectable is not None and math.isfinite(min_detectable)
+            else None
         )
-    interval = f"95% CI {ratio(ci_low)} to {ratio(ci_high)}"
-    template = wording.more if estimate >= 1 else wording.fewer
-    change = template.format(pct=_percent(estimate))
+    else:
+        interval = f"95% CI {ratio(ci_low)} to {ratio(ci_high)}"
+        if clear:
+            template = wording.more if estimate >= 1 else wording.fewer
+            change = template.format(pct=_percent(estimate))
+            bound = "at least " if at_least and noisy else ""
+            text = (
+                f"{prefix}{comparison} had {bound}{change}{wording.when} "
+                f"({wording.ratio_name} {ratio(estimate)}, {interval}), {where}."
+            )
+        else:
+            text = (
+                f"No clear link yet between {wording.link}: "
+                f"{_lower_first(prefix)}the {wording.ratio_name} {wording.per} was "
+                f"{ratio(estimate)}, but the {interval} includes no difference. "
+                f"{where[0].upper()}{where[1:]}."
+            )
+        if uncorrected is not None:
+            value, low, high = uncorrected
+            text += (
+                f" Without the correction: {wording.ratio_name} {ratio(value)} "
+                f"(95% CI {ratio(low)} to {ratio(high)})."
+            )
+        missed = (
+            f"a {wording.ratio_name} between about {ratio(1 / min_detectable)} and "
+            f"{ratio(min_detectable)} {wording.per}"
+            if min_detectable is not None
+            and math.isfinite(min_detectable)
+            and min_detectable > 0
+            else None
+        )
     if clear:
-        return (
-            f"{wording.comparison} had {change}{wording.when} "
-            f"({wording.ratio_name} {ratio(estimate)}, {interval}), {where}. {CAUTION}"
+        if noisy:
+            text += f" {NOISE_UNDERSTATES if at_least else NOISE_BLURS}"
+        return f"{text} {CAUTION}"
+    if missed is not None:
+        hides = ", and noise in the survey scores hides part of any link" * noisy
+        text += (
+            f" {missed[0].upper()}{missed[1:]} could have gone unseen in these data "
+            f"(80% power){hides}, so this is not evidence of no link."
         )
-    return (
-        f"No clear link yet between {wording.link}: the {wording.ratio_name} "
-        f"{wording.per} was {ratio(estimate)}, but the {interval} includes no "
-        f"difference. {where[0].upper()}{where[1:]}."
-    )
+    return text
 
 
 def insufficient_sentence(wording: Wording, reason: str) -> str:

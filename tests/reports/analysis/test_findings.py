@@ -3,6 +3,7 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from reports.analysis.findings import (
     INSUFFICIENT_DATA,
@@ -14,6 +15,7 @@ from reports.analysis.findings import (
     with_q_values,
 )
 from reports.analysis.fitting import Coefficient, t_coefficient
+from reports.analysis.noise import Noise
 from reports.analysis.wording import Wording, number
 
 DIFFERENCE = Wording(
@@ -169,3 +171,149 @@ def test_numbers_read_well():
     assert number(-12.4) == "\u221212"
     assert number(1234.0) == "1,234"
     assert number(-0.01) == "0.0"
+
+
+def test_every_no_clear_link_says_what_size_of_link_could_have_been_missed():
+    difference = _finding(Coefficient(0.12, 0.1, 37, -0.08, 0.32, 0.24))
+    rate = _finding(t_coefficient(0.5, 0.6, 37), wording=RATIO, per=0.1)
+
+    # (t_0.975 + t_0.8 on 37 df) x SE, in the reported unit.
+    multiplier = stats.t.ppf(0.975, 37) + stats.t.ppf(0.8, 37)
+    assert difference.min_detectable_effect == pytest.approx(multiplier * 0.1 * 10)
+    assert difference.sentence.endswith(
+        "A link smaller than about 2.9 points per 10 engagement points could have "
+        "gone unseen in these data (80% power), so this is not evidence of no link."
+    )
+    assert rate.min_detectable_effect == pytest.approx(math.exp(multiplier * 0.06))
+    assert (
+        "A rate ratio between about 0.84 and 1.19 per 10 percentage points of "
+        "burnout could have gone unseen in these data (80% power)" in rate.sentence
+    )
+
+
+def _noisy(coefficient, noise, wording=DIFFERENCE, per=10.0):
+    return from_coefficient(
+        key="k",
+        coefficient=coefficient,
+        per=per,
+        wording=wording,
+        method="m",
+        unit="u",
+        n_teams=40,
+        n_obs=1300,
+        noise=noise,
+    )
+
+
+NAIVE = Coefficient(0.15, 0.06, 39, 0.03, 0.27, 0.02)
+CORRECTED = Coefficient(0.45, 0.2, 39, 0.07, 0.9, 0.03)
+
+
+def test_corrected_finding_says_so_and_keeps_the_uncorrected_numbers():
+    noise = Noise(
+        sampled=True,
+        reliability=0.33,
+        corrected=CORRECTED,
+        use_corrected=True,
+        allowing="noise in the monthly engagement scores (reliability 0.33)",
+    )
+
+    finding = _noisy(NAIVE, noise)
+
+    assert finding.uses_correction and finding.attenuation_flag
+    assert (finding.estimate, finding.ci_low, finding.ci_high) == pytest.approx(
+        (1.5, 0.3, 2.7)
+    )
+    assert (
+        finding.estimate_corrected,
+        finding.ci_low_corrected,
+        finding.ci_high_corrected,
+    ) == pytest.approx((4.5, 0.7, 9.0))
+    assert finding.p_value == 0.03
+    assert finding.details["p_value_uncorrected"] == 0.02
+    assert finding.reliability == 0.33
+    multiplier = stats.t.ppf(0.975, 39) + stats.t.ppf(0.8, 39)
+    assert finding.min_detectable_effect == pytest.approx(multiplier * 0.2 * 10)
+    assert finding.sentence == (
+        "Allowing for noise in the monthly engagement scores (reliability 0.33), "
+        "teams whose engagement was 10 points higher saw patient NPS 4.5 points "
+        "higher the next month (95% CI 0.7 to 9.0), across 40 teams and 1,300 "
+        "team-months. Without the correction: 1.5 points (95% CI 0.3 to 2.7). This "
+        "is an association, not proof of cause."
+    )
+    assert "underlying climate rather than the survey scores" in (
+        finding.attenuation_note
+    )
+    as_json = finding.as_dict()
+    assert as_json["attenuation_flag"] is True
+    assert as_json["uses_correction"] is True
+
+
+def test_status_follows_the_corrected_interval_when_it_is_reported():
+    wide = Coefficient(0.45, 0.3, 39, -0.1, 1.2, 0.12)
+    noise = Noise(
+        sampled=True, reliability=0.3, corrected=wide, use_corrected=True, allowing="x"
+    )
+
+    finding = _noisy(NAIVE, noise)
+
+    assert finding.status == NO_CLEAR_LINK
+    assert finding.sentence.startswith(
+        "No clear link yet between team engagement and next-month patient NPS: "
+        "allowing for x, patient NPS was 4.5 points higher"
+    )
+
+
+def test_uncorrected_single_noisy_predictor_reads_at_least():
+    noise = Noise(sampled=True, reliability=None, reason="spread unknown")
+
+    finding = _noisy(NAIVE, noise)
+
+    assert finding.status == OK and not finding.uses_correction
+    assert finding.attenuation_flag
+    assert finding.estimate_corrected is None
+    assert "saw patient NPS at least 1.5 points higher the next month" in (
+        finding.sentence
+    )
+    assert "probably understates the link" in finding.sentence
+    assert finding.details["correction"] == "not corrected: spread unknown"
+    assert finding.attenuation_note.startswith(
+        "The reliability of this survey score could not be measured (spread unknown)"
+    )
+
+
+def test_uncorrected_correlated_noisy_predictors_are_not_called_a_lower_bound():
+    noise = Noise(sampled=True, reliability=0.2, lower_bound=False, reason="r")
+    unclear = Noise(sampled=True, reliability=0.2, lower_bound=False)
+
+    clear = _noisy(t_coefficient(2.4, 0.4, 37), noise, wording=RATIO, per=0.1)
+    no_link = _noisy(t_coefficient(0.5, 0.6, 37), unclear, wording=RATIO, per=0.1)
+
+    assert "at least" not in clear.sentence
+    assert "can move part of one score's link onto another" in clear.sentence
+    assert clear.attenuation_note.startswith("The predictor's reliability is 0.20")
+    assert no_link.sentence.endswith(
+        "could have gone unseen in these data (80% power), and noise in the survey "
+        "scores hides part of any link, so this is not evidence of no link."
+    )
+
+
+def test_reliable_or_unsampled_predictors_are_not_flagged():
+    reliable = _noisy(NAIVE, Noise(sampled=True, reliability=0.9))
+    record = _noisy(NAIVE, Noise(sampled=False, reliability=1.0))
+    unusable = _noisy(
+        NAIVE,
+        Noise(
+            sampled=True,
+            reliability=0.3,
+            corrected=Coefficient(0.4, float("nan"), 39, 0.1, 0.7, 0.01),
+            use_corrected=True,
+        ),
+    )
+
+    for finding in (reliable, record):
+        assert not finding.attenuation_flag
+        assert finding.attenuation_note is None
+        assert finding.sentence.startswith("Teams whose engagement was 10 points")
+    assert not unusable.uses_correction and unusable.estimate_corrected is None
+    assert "at least" in unusable.sentence
