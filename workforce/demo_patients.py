@@ -255,8 +255,10 @@ def _kpis(workforce, site_nps, rng) -> list[PracticeKPI]:
             values = {
                 KPI.NEW_PATIENTS: new_patients,
                 KPI.REFERRALS: referrals,
-                KPI.SHOW_RATE: min(99.0, 91 + 0.06 * lift + rng.gauss(0, 1.5)),
-                KPI.CAPACITY_UTILISATION: min(99.0, 82 + 0.05 * lift + rng.gauss(0, 4)),
+                KPI.SHOW_RATE: min(99.0, 91 + 0.06 * lift + rng.gauss(0, 1.5)) / 100,
+                KPI.CAPACITY_UTILISATION: (
+                    min(99.0, 82 + 0.05 * lift + rng.gauss(0, 4)) / 100
+                ),
                 KPI.DAYS_IN_AR: max(15.0, 38 - 0.05 * lift + rng.gauss(0, 4)),
                 KPI.AVERAGE_WAIT_MINUTES: max(
                     3.0, 14 - 0.08 * lift + rng.gauss(0, 2.5)
@@ -270,7 +272,7 @@ def _kpis(workforce, site_nps, rng) -> list[PracticeKPI]:
                     site=site,
                     month=month,
                     kpi=kpi,
-                    value=Decimal(str(round(value, 1))),
+                    value=Decimal(str(round(value, 3 if value < 1 else 1))),
                 )
                 for kpi, value in values.items()
             )
