@@ -22,6 +22,7 @@ urlpatterns = [
     path("training/", include("workforce.training.urls")),
     path("recognition/", include("workforce.recognition.urls")),
     path("reports/", include("reports.urls")),
+    path("actions/", include("reports.actions.urls")),
     # Patient feedback page; /p/<token>/ is printed on QR posters: keep the path.
     path("p/", include("reports.public_urls")),
     path("admin/", include(wagtailadmin_urls)),

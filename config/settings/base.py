@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "workforce.training",
     "surveys",
     "reports",
+    "reports.actions",
     "wagtail.snippets",
     "wagtail.users",
     "wagtail.documents",
