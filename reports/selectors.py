@@ -341,7 +341,7 @@ def people_frame(*, organization: Organization, start: date, end: date) -> pd.Da
     or the breadth changes, so every row's covariates hold throughout it. A
     transfer ends a spell with event 0 and the next one carries on (censoring,
     not leaving); involuntary leaving is event 0; people still employed at the
-    end are censored there. Three queries.
+    end are censored there. Two queries.
     """
     first, after = month_window(start, end)
     spells = (
