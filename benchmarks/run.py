@@ -16,6 +16,7 @@ replaces just their figures in the existing results.
 """
 
 import argparse
+import ast
 import datetime
 import importlib
 import json
@@ -36,15 +37,29 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 
 
 # name -> (module file, needs PostgreSQL at DATABASE_URL). A benchmark whose
-# file is not there yet is skipped with a message, so one being written can be
-# listed before it lands.
+# file is not there yet, or has no run() yet, is skipped with a message, so one
+# being written can be listed before it lands.
 REGISTRY = {
     "survey_rush": ("survey_rush.py", True),
     "roster": ("roster_bench.py", True),
     "patient_feedback": ("patient_feedback_bench.py", True),
+    "panel": ("panel_bench.py", True),
     "analysis": ("analysis_bench.py", False),
     "survey_layout": ("survey_layout.py", False),
 }
+
+
+def not_ready(filename: str) -> str:
+    """Why a listed benchmark cannot run yet, or "" when it can."""
+    path = BENCHMARKS / filename
+    if not path.exists():
+        return f"{filename} not there"
+    module = ast.parse(path.read_text(encoding="utf-8"))
+    if not any(
+        isinstance(node, ast.FunctionDef) and node.name == "run" for node in module.body
+    ):
+        return f"{filename} has no run()"
+    return ""
 
 
 def child_environment(needs_postgres: bool) -> dict:
@@ -103,13 +118,18 @@ def child(name: str, *, quick: bool, results_dir: Path, figures_path: Path) -> N
 
 
 def loaded_note(load_before: float) -> str:
-    """Say so when other work kept the machine busy as a benchmark started."""
+    """Say so when the machine was busy as a benchmark started.
+
+    The one-minute load average then counts other work on the machine and the
+    tail of the benchmark before; the table's header gives the load before the
+    first benchmark, which is other work alone.
+    """
     cpus = os.cpu_count() or 1
     if load_before < 0.5 * cpus:
         return ""
     return (
-        f"machine loaded by other work: load average {load_before:.1f} on {cpus} "
-        "CPUs as it started"
+        f"machine loaded: load average {load_before:.1f} on {cpus} CPUs as it "
+        "started (other work, plus the tail of the benchmark before)"
     )
 
 
@@ -135,7 +155,8 @@ def markdown(figures: list[dict], header: dict) -> str:
         f"Measured {header['measured_at']} by `make bench` (benchmarks/run.py"
         f"{' --quick' if header['quick'] else ''}) on {header['machine']}, "
         f"{header['cpu_count']} CPUs, Python {header['python']}, commit "
-        f"`{header['commit']}`. Each ratio is the value over a baseline measured "
+        f"`{header['commit']}`; load average {header['load_before']:.1f} from "
+        "other work as it began. Each ratio is the value over a baseline measured "
         "in the same run on the same machine; the JSON beside this file "
         "(latest.json) holds the same figures, and each benchmark's own JSON the "
         "detail.",
@@ -223,10 +244,12 @@ def main(argv=None) -> int:
     names = args.only or list(REGISTRY)
     fresh: dict[str, list[dict]] = {}
     failed = []
+    load_before_run = os.getloadavg()[0]
     for position, name in enumerate(names, 1):
         filename, _needs_postgres = REGISTRY[name]
-        if not (BENCHMARKS / filename).exists():
-            print(f"[{position}/{len(names)}] {name}: {filename} not there, skipped")
+        reason = not_ready(filename)
+        if reason:
+            print(f"[{position}/{len(names)}] {name}: {reason}, skipped", flush=True)
             continue
         print(f"[{position}/{len(names)}] {name} ({filename})", flush=True)
         load_before = os.getloadavg()[0]
@@ -263,6 +286,7 @@ def main(argv=None) -> int:
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "commit": git_commit(),
+        "load_before": load_before_run,
     }
     if fresh:
         latest_json.write_text(json.dumps(figures, indent=2) + "\n")

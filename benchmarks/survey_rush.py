@@ -87,6 +87,8 @@ def configure_environment(static_root: Path) -> None:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": "WARNING",
+            # The production default: a database connection per request.
+            "DJANGO_CONN_MAX_AGE": "0",
             "DATABASE_URL": DATABASE_URL,
             "REDIS_URL": REDIS_URL,
             "BENCH_STATIC_ROOT": str(static_root),
@@ -555,7 +557,9 @@ def main(argv=None) -> dict:
             "concurrency": args.concurrency,
             "server": f"gunicorn, {WORKERS} sync workers, config.wsgi, "
             "benchmarks.bench_settings (production less HTTPS-only settings), "
-            "PostgreSQL and Redis on 127.0.0.1, client on the same machine",
+            "PostgreSQL and Redis on 127.0.0.1, client on the same machine, "
+            "a database connection per request (DJANGO_CONN_MAX_AGE=0, the "
+            "production default), no static files fetched",
             "waves": "open link (303), answer page (200), submit every answer "
             "(303), thank-you page (200); every respondent in each wave",
             "baseline": f"/bench/minimal/ (HttpResponse('ok') through the same "
