@@ -44,6 +44,14 @@ TRAINING_MODEL_ACTIONS = {
     "requirement": ACTIONS,
 }
 
+# The skills back office (workforce/skills/wagtail_hooks.py). Requirement
+# changes go through requirement_set; assessments are written by the grid and
+# imports, and have no back-office screen.
+SKILLS_MODEL_ACTIONS = {
+    "skill": ACTIONS,
+    "teamskillrequirement": ACTIONS,
+}
+
 ORG_ADMIN_PERMISSIONS = frozenset(
     {"wagtailadmin.access_admin"}
     | {
@@ -61,6 +69,11 @@ ORG_ADMIN_PERMISSIONS = frozenset(
         for model, actions in TRAINING_MODEL_ACTIONS.items()
         for action in actions
     }
+    | {
+        f"skills.{action}_{model}"
+        for model, actions in SKILLS_MODEL_ACTIONS.items()
+        for action in actions
+    }
 )
 
 
@@ -74,6 +87,8 @@ def organization_id_of(obj):
         return obj.staff_member.organization_id
     if obj._meta.label == "surveys.SurveyQuestion":
         return obj.survey.organization_id
+    if obj._meta.label == "skills.TeamSkillRequirement":
+        return obj.team.site.organization_id
     # Site, JobRole, StaffMember, User, Question, Survey, Round, PulseSchedule
     # and anything else tied to one. A built-in question has none: read only.
     return getattr(obj, "organization_id", None)

@@ -15,8 +15,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.workforce.skills.factories import SkillFactory, TeamSkillRequirementFactory
 from workforce import wagtail_hooks
 from workforce.models import Role
+from workforce.skills import wagtail_hooks as skills_wagtail_hooks
 
 ROLES = [Role.OWNER, Role.HR, Role.SITE_MANAGER, Role.TEAM_LEAD, Role.STAFF, None]
 
@@ -187,7 +189,9 @@ def test_list_pages_refuse_staff_and_send_visitors_to_sign_in(client, org_world,
 # --- The back office -------------------------------------------------------------
 
 VIEWSETS = {
-    viewset.name: viewset for viewset in wagtail_hooks.WorkforceGroup().registerables
+    viewset.name: viewset
+    for group in (wagtail_hooks.WorkforceGroup, skills_wagtail_hooks.SkillsGroup)
+    for viewset in group().registerables
 }
 OBJECT_VIEWS = ("edit", "delete", "inspect", "history", "usage")
 
@@ -208,6 +212,14 @@ def _admin_targets(world):
             other_person.memberships.get(),
         ),
         "workforce_user": (world["users"][Role.TEAM_LEAD], other_owner),
+        "skills_skill": (
+            SkillFactory(organization=world["org"]),
+            SkillFactory(organization=world["other_org"]),
+        ),
+        "skills_requirement": (
+            TeamSkillRequirementFactory(team=world["team_a2"]),
+            TeamSkillRequirementFactory(team=world["other_team"]),
+        ),
     }
 
 
