@@ -53,6 +53,7 @@ from .fitting import Coefficient, RateFit, demean_within, group_codes, t_coeffic
 # more than a fifth too close to "no link".
 ATTENUATION_THRESHOLD = 0.8
 TOO_UNCERTAIN = "the reliability itself is too uncertain to bound a corrected estimate"
+SWAMPED = "the noise in the scores is as large as their differences"
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,7 @@ def within_correction(
         return Correction(None, None, "the scores never changed within a team")
     reliability = total_signal / total_spread
     if reliability <= 0:
-        return Correction(
-            None,
-            reliability,
-            "the noise in the scores is as large as their changes within teams",
-        )
+        return Correction(None, reliability, SWAMPED)
 
     slope = float(cross.sum()) / total_signal
     scale = n_groups / (n_groups - 1)
@@ -289,7 +286,7 @@ def rate_correction(
     signal = spread - np.diag(noise_total)
     signal_by_team = spread_by_team - noise_by_team[:, :, None] * np.eye(k)
     if np.linalg.eigvalsh(signal).min() <= 0:
-        return refuse("the noise in the scores is as large as their differences")
+        return refuse(SWAMPED)
     # As Fieller's interval is bounded only when its denominator is clearly above
     # zero: each noisy predictor's signal beyond the others (the Schur complement
     # of the signal matrix) must pass a cluster-robust t test, or the corrected

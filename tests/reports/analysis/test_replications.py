@@ -115,7 +115,16 @@ def test_effect_planted_on_the_latent_climate_is_attenuated():
         )
         naive = engagement_to_patient_nps(latent.panel)
         direct = engagement_to_patient_nps(observed.panel)
+        corrected = engagement_to_patient_nps(
+            latent.panel,
+            answer_variance=latent.panel.attrs["engagement_individual_variance"],
+        )
 
     assert direct.ci_low < 5.0 < direct.ci_high
     assert naive.ci_high < 5.0
     assert naive.estimate < 0.75 * 5.0
+    # Issue 9: without the answer spread the layer warns ("at least"); with it,
+    # it corrects (see test_noise_replications.py for coverage).
+    assert naive.attenuation_flag and "at least" in naive.sentence
+    assert corrected.uses_correction
+    assert corrected.ci_low_corrected < 5.0 < corrected.ci_high_corrected
