@@ -307,59 +307,42 @@ def kpi_table(
     sites = dict(
         Site.objects.filter(organization=organization).values_list("pk", "name")
     )
-    site_ids = {name: pk for pk, name in sites.items()}
+    keys = ["site", "month"]
     patients = team_month_patient_nps(organization=organization, start=start, end=end)
-    by_site = patients.groupby(["site_id", "month"])[
-        ["patient_responses", "promoters", "detractors"]
-    ].sum()
+    patients["site"] = patients["site_id"].map(sites)
+    nps = patients.groupby(keys)[["patient_responses", "promoters", "detractors"]].sum()
     practice = site_month_kpis(organization=organization, start=start, end=end)
-    practice = practice.set_index(["site_id", "month"])["days_in_ar"]
-
-    staffing = panel.groupby(["site", "month"])[
-        ["voluntary_leavers", "headcount"]
-    ].sum()
-    keys = {(sites[site_id], pd.Timestamp(month)) for site_id, month in by_site.index}
-    keys |= {(sites[site_id], pd.Timestamp(month)) for site_id, month in practice.index}
-    keys |= {(site, pd.Timestamp(month)) for site, month in staffing.index}
+    practice["site"] = practice["site_id"].map(sites)
+    practice = practice.set_index(keys)[["days_in_ar"]]
+    turnover = _site_turnover(panel)
+    frame = nps.join(turnover, how="outer").join(practice, how="outer").reset_index()
+    frame = frame.sort_values(keys, kind="stable")
 
     table = []
-    for site, month in sorted(keys):
-        site_id = site_ids[site]
-        nps_value, responses = None, 0
-        if (site_id, month) in by_site.index:
-            counts = by_site.loc[(site_id, month)]
-            responses = int(counts["patient_responses"])
-            if responses >= MIN_PATIENT_RESPONSES:
-                nps_value = _number(
-                    100.0 * (counts["promoters"] - counts["detractors"]) / responses, 1
-                )
-        turnover, leavers, window = None, 0, 0
-        if site in staffing.index.get_level_values(0):
-            history = staffing.loc[site]
-            history = history[
-                (history.index <= month)
-                & (history.index > month - pd.DateOffset(months=TURNOVER_WINDOW_MONTHS))
-            ]
-            window = len(history)
-            leavers = int(history["voluntary_leavers"].sum())
-            turnover = _annualised_rate(leavers, history["headcount"].mean(), window)
-        ar_value = None
-        if (site_id, month) in practice.index:
-            ar_value = _number(practice.loc[(site_id, month)], 1)
+    for row in frame.itertuples(index=False):
+        responses = 0 if pd.isna(row.patient_responses) else int(row.patient_responses)
+        nps_value = None
+        if responses >= MIN_PATIENT_RESPONSES:
+            nps_value = _number(100.0 * (row.promoters - row.detractors) / responses, 1)
+        months = 0 if pd.isna(row.months) else int(row.months)
+        rate = None
+        if months:
+            rate = _annualised_rate(row.leavers, row.mean_headcount, months)
+        ar_value = _number(row.days_in_ar, 1)
         table.append(
             {
-                "site": site,
-                "month": _month(month),
+                "site": row.site,
+                "month": _month(row.month),
                 "patient_nps": {
                     **_target(nps_value, lambda v: v > PATIENT_NPS_TARGET),
                     "responses": responses,
                     "target": f"above {PATIENT_NPS_TARGET:g}",
                 },
                 "voluntary_turnover": {
-                    **_target(turnover, lambda v: v < VOLUNTARY_TURNOVER_TARGET),
+                    **_target(rate, lambda v: v < VOLUNTARY_TURNOVER_TARGET),
                     "unit": "% a year",
-                    "leavers": leavers,
-                    "months": window,
+                    "leavers": 0 if pd.isna(row.leavers) else int(row.leavers),
+                    "months": months,
                     "target": f"below {VOLUNTARY_TURNOVER_TARGET:g}% a year",
                 },
                 "days_in_ar": {
@@ -372,6 +355,38 @@ def kpi_table(
             }
         )
     return table
+
+
+def _site_turnover(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per site and month: voluntary leavers, months and mean site headcount over
+    the trailing TURNOVER_WINDOW_MONTHS months that have panel rows."""
+    columns = ["leavers", "months", "mean_headcount"]
+    if panel.empty:
+        return pd.DataFrame(
+            columns=columns,
+            index=pd.MultiIndex.from_arrays([[], []], names=["site", "month"]),
+        )
+    monthly = panel.groupby(["site", "month"])[["voluntary_leavers", "headcount"]].sum()
+    parts = []
+    for site, rows in monthly.groupby(level="site", sort=False):
+        rows = rows.droplevel("site")
+        # Every calendar month, so that a window of 12 rows is 12 months; the
+        # months without rows stay NaN and count for nothing.
+        every = pd.date_range(rows.index.min(), rows.index.max(), freq="MS")
+        rows = rows.reindex(every)
+        window = rows.rolling(TURNOVER_WINDOW_MONTHS, min_periods=1)
+        part = pd.DataFrame(
+            {
+                "leavers": window["voluntary_leavers"].sum(),
+                "months": window["headcount"].count(),
+                "mean_headcount": window["headcount"].mean(),
+            }
+        )[rows["headcount"].notna()]
+        part.index = pd.MultiIndex.from_product(
+            [[site], part.index], names=["site", "month"]
+        )
+        parts.append(part)
+    return pd.concat(parts)
 
 
 def latest_kpis(kpis: Iterable[dict]) -> list[dict]:

@@ -281,6 +281,9 @@ def _notes(analysis) -> list[str]:
                 _("%(measure)s scores are not shrunk: %(reason)s.")
                 % {"measure": label, "reason": reason}
             )
+    # The teams table lists teams by name; whether they may be ranked on a
+    # measure is the analysis's call (reliability of every team's score).
+    notes.extend(gate.reason for gate in analysis.ranking.values())
     return notes
 
 

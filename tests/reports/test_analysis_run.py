@@ -495,3 +495,15 @@ def test_running_run_page_shows_progress(org_world, client):
         client.get(reverse("reports:analysis_run_json", args=[run.pk])).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_an_organization_with_nothing_yet():
+    from tests.factories import OrganizationFactory
+
+    run = analysis_run(organization=OrganizationFactory(), **PERIOD)
+    payload = analysis_payload(run)
+
+    assert payload["teams"] == []
+    assert payload["kpis"] == []
+    assert payload["engagement_to_nps"]["status"] == "insufficient_data"
