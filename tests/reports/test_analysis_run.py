@@ -507,3 +507,20 @@ def test_an_organization_with_nothing_yet():
     assert payload["teams"] == []
     assert payload["kpis"] == []
     assert payload["engagement_to_nps"]["status"] == "insufficient_data"
+
+
+def test_task_runs_on_a_real_worker(celery_live_worker, org_world):
+    org = org_world["org"]
+    run = AnalysisRun.objects.create(
+        organization=org, period_start=D(2025, 1, 1), period_end=D(2025, 3, 1)
+    )
+
+    result = analysis_run_task.delay(org.pk, "2025-01", "2025-03", run_id=run.pk)
+    assert result.get(timeout=120) == run.pk
+    # A second delivery finds the run already claimed and does nothing.
+    again = analysis_run_task.delay(org.pk, "2025-01", "2025-03", run_id=run.pk)
+    assert again.get(timeout=120) is None
+
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.DONE
+    assert run.result["findings"]["engagement_to_patient_nps"]["reason"]
