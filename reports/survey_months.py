@@ -100,12 +100,13 @@ def _sql() -> str:
                     THEN {value} END) AS burnout,
                 MAX(CASE WHEN q.{column(question, "measure")} = %s
                     THEN {value} END) AS enps
-            FROM {table(answer)} a
-            JOIN {table(response)} r
-                ON a.{column(answer, "response")} = r.{column(response, "id")}
+            FROM {table(response)} r
             JOIN {table(round_)} rd
                 ON r.{column(response, "round")} = rd.{column(round_, "id")}
-            JOIN {table(question)} q
+            -- Left joins: someone who skipped every question still took part.
+            LEFT JOIN {table(answer)} a
+                ON a.{column(answer, "response")} = r.{column(response, "id")}
+            LEFT JOIN {table(question)} q
                 ON a.{column(answer, "question")} = q.{column(question, "id")}
             WHERE rd.{column(round_, "organization")} = %s
                 AND rd.{column(round_, "status")} = %s

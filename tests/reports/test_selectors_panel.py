@@ -78,8 +78,8 @@ def world(org_world):
     )
     # A1 in February: engagement 100, 75, 50 (mean 75); the fourth answered
     # only 2 of 6 engagement items, too few for the index, but still counts as
-    # a respondent and for burnout. Burnout 2 of 4 at option 3 or above; eNPS
-    # 2 promoters, 1 detractor of 3 answers.
+    # a respondent and for burnout; the fifth answered nothing. Burnout 2 of 4
+    # at option 3 or above; eNPS 2 promoters, 1 detractor of 3 answers.
     add_response(released, team=a1, answers=answers(q, 5, enps=10, burnout=1))
     add_response(released, team=a1, answers=answers(q, 4, enps=9, burnout=3))
     add_response(released, team=a1, answers=answers(q, 3, enps=3, burnout=4))
@@ -88,6 +88,8 @@ def world(org_world):
         team=a1,
         answers=answers(q, 1, burnout=2, engagement_items=ENGAGEMENT_CODES[:2]),
     )
+    # Someone who skipped every question still took part.
+    add_response(released, team=a1, answers={})
     # A response keeps the team it was invited in: X answered as A2 although
     # the round measures February, when X spent half the month in A1.
     add_response(released, team=a2, answers=answers(q, 2, enps=7, burnout=5))
@@ -190,7 +192,7 @@ def test_engagement_burnout_and_enps_from_responses(world):
     _, rows = panel_rows(world)
     a1_feb = rows[("Northside", "Front desk", FEB)]
 
-    assert a1_feb.respondents == 4
+    assert a1_feb.respondents == 5
     assert a1_feb.engagement == pytest.approx(75.0)
     assert a1_feb.burnout_rate == pytest.approx(2 / 4)
     assert a1_feb.enps == pytest.approx(100 * (2 - 1) / 3)
