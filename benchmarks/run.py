@@ -133,9 +133,11 @@ def loaded_note(load_before: float) -> str:
     )
 
 
-def format_number(value) -> str:
+def format_number(value, *, ratio: bool = False) -> str:
     if value is None:
         return "–"
+    if ratio:
+        return f"{value:#.3g}"  # 1.00, not 1: a ratio keeps its digits
     if isinstance(value, float):
         if abs(value) >= 100:
             return f"{value:,.0f}"
@@ -182,7 +184,7 @@ def markdown(figures: list[dict], header: dict) -> str:
                     format_number(figure["value"]),
                     cell(figure["unit"]),
                     format_number(figure["baseline"]),
-                    format_number(figure["ratio"]),
+                    format_number(figure["ratio"], ratio=True),
                     cell(figure["notes"]),
                 ]
             )
