@@ -8,7 +8,7 @@ page's JSON view and the ``flywheel_analysis`` command both write.
 Suppression: a team's survey-based numbers (engagement raw and shrunk, burnout
 raw and shrunk, eNPS, respondents) come from its latest month with a survey. If
 that month's numbers come from released rounds, they show only where the
-rounds' results show the team (``surveys.results.released_results``, which asks
+rounds' results show the team (the survey results' computation, which asks
 ``surveys.anonymity``): a team below the round's k, rolled into "Other teams" or
 hidden to protect a smaller group is ``suppressed`` and its survey numbers are
 null, and a measure hidden on its own (answered by fewer than k, or an engagement
@@ -29,9 +29,9 @@ from reports.analysis.flywheel import FlywheelAnalysis
 from reports.analysis.panel import MIN_PATIENT_RESPONSES
 from reports.models import AnalysisRun
 from reports.selectors import site_month_kpis, team_month_patient_nps
+from surveys import results as survey_results
 from surveys.anonymity import TEAM, GroupKey
 from surveys.models import Measure, Response, Round, RoundStatus
-from surveys.results import released_results
 from workforce.models import Organization, Site, Team
 
 # Top-level keys of the payload and the findings behind the first four.
@@ -160,8 +160,7 @@ def _survey_visibility(
         hidden: set[str] = set()
         for round_id, site_id in pairs:
             if round_id not in groups:
-                payload = released_results(rounds[round_id])
-                groups[round_id] = {g["key"]: g for g in payload["groups"]}
+                groups[round_id] = _released_groups(rounds[round_id])
             group = groups[round_id].get(str(GroupKey(TEAM, site_id, team_id)))
             if group is None or "scores" not in group:
                 suppressed = True
@@ -171,6 +170,17 @@ def _survey_visibility(
                     hidden.add(code)
         visibility[team_id] = (suppressed, hidden)
     return visibility
+
+
+def _released_groups(round_: Round) -> dict[str, dict]:
+    """The round's result groups by key, as the survey results publish them.
+
+    The same cached computation as the results pages (surveys.results), without
+    the comparison with the previous round that ``released_results`` adds: for a
+    large group each round's anonymity decisions take minutes, and the previous
+    round's are not needed here.
+    """
+    return {g["key"]: g for g in survey_results._computed(round_).payload["groups"]}
 
 
 def teams_table(
@@ -292,8 +302,11 @@ def kpi_table(
     panel: pd.DataFrame,
     start,
     end,
+    patients: pd.DataFrame | None = None,
 ) -> list[dict]:
     """Flywheel KPIs per site and month, each with its target and whether it was met.
+
+    ``patients`` is ``team_month_patient_nps`` for the period if the caller has it.
 
     - patient NPS: all the site's patient answers that month (teams' and the
       site's own), target above PATIENT_NPS_TARGET; not judged with fewer than
@@ -308,8 +321,11 @@ def kpi_table(
         Site.objects.filter(organization=organization).values_list("pk", "name")
     )
     keys = ["site", "month"]
-    patients = team_month_patient_nps(organization=organization, start=start, end=end)
-    patients["site"] = patients["site_id"].map(sites)
+    if patients is None:
+        patients = team_month_patient_nps(
+            organization=organization, start=start, end=end
+        )
+    patients = patients.assign(site=patients["site_id"].map(sites))
     nps = patients.groupby(keys)[["patient_responses", "promoters", "detractors"]].sum()
     practice = site_month_kpis(organization=organization, start=start, end=end)
     practice["site"] = practice["site_id"].map(sites)

@@ -221,6 +221,7 @@ def team_month_panel(
     start: date,
     end: date,
     until: date | None = None,
+    patients: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The analysis panel: one row per team and month (reports.analysis.panel).
 
@@ -248,7 +249,8 @@ def team_month_panel(
     to come. ``attrs["engagement_individual_variance"]`` holds the pooled
     variance of one respondent's engagement around their team-month mean (None
     without at least two answers in a team-month). A fixed number of queries,
-    whatever the number of teams and months.
+    whatever the number of teams and months; ``patients`` is
+    ``team_month_patient_nps`` for the same months if the caller already has it.
     """
     until = until or organization_today(organization)
     first, after = month_window(start, end)
@@ -268,7 +270,10 @@ def team_month_panel(
     )
     leavers = _team_month_leavers(organization, first, after)
     survey = team_month_survey(organization=organization, start=first, end=last)
-    patients = team_month_patient_nps(organization=organization, start=first, end=last)
+    if patients is None:
+        patients = team_month_patient_nps(
+            organization=organization, start=first, end=last
+        )
     patients = patients[patients["team_id"].notna()].astype({"team_id": "int64"})
     training = _frame(
         team_month_training(

@@ -38,6 +38,7 @@ from reports.selectors import (
     PEOPLE_FRAME_COLUMNS,
     people_frame,
     team_month_panel,
+    team_month_patient_nps,
 )
 from workforce.models import Organization
 from workforce.recognition.dates import add_months, organization_today
@@ -177,7 +178,11 @@ def analysis_run(
         progress(name)
 
     step(Step.BUILDING_PANEL)
-    panel = team_month_panel(organization=organization, start=first, end=last)
+    # Patient answers feed both the panel (teams) and the KPIs (sites): read once.
+    patients = team_month_patient_nps(organization=organization, start=first, end=last)
+    panel = team_month_panel(
+        organization=organization, start=first, end=last, patients=patients
+    )
     people = people_frame(organization=organization, start=first, end=last)
     version = code_version()
     fingerprint = inputs_fingerprint(
@@ -204,7 +209,11 @@ def analysis_run(
                 organization=organization, panel=panel, analysis=analysis
             ),
             "kpis": analysis_output.kpi_table(
-                organization=organization, panel=panel, start=first, end=last
+                organization=organization,
+                panel=panel,
+                start=first,
+                end=last,
+                patients=patients,
             ),
             "counts": {
                 "teams": int(panel.groupby(["site", "team"]).ngroups),
