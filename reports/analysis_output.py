@@ -60,6 +60,9 @@ FINDING_FIELDS = (
     "ci_high_corrected",
     "reliability",
     "min_detectable_effect",
+    "uses_correction",
+    "attenuation_flag",
+    "attenuation_note",
 )
 SURVEY_FIELDS = (
     "respondents",

@@ -25,6 +25,9 @@ FINDING_KEYS = {
     "ci_high_corrected",
     "reliability",
     "min_detectable_effect",
+    "uses_correction",
+    "attenuation_flag",
+    "attenuation_note",
 }
 TEAM_KEYS = {
     "site",
