@@ -251,7 +251,7 @@ def analysis_run(
         existing = _finished(organization, fingerprint)
         if existing is None:
             raise
-        return _reuse(run if run is not None and run.pk else None, existing, step)
+        return _reuse(run, existing, step)
     return run
 
 
