@@ -45,3 +45,16 @@ def test_no_correction_line_without_a_corrected_estimate():
         {"finding": {**BASE, "estimate_corrected": None, "attenuation_flag": False}},
     )
     assert "Corrected for survey noise" not in html
+
+
+def test_owner_and_hr_reach_the_analysis_from_the_nav(client, org_world):
+    from django.urls import reverse
+
+    from workforce.models import Role
+
+    url = reverse("reports:analysis")
+    for role in (Role.OWNER, Role.HR):
+        client.force_login(org_world["users"][role])
+        assert f'href="{url}"' in client.get(reverse("home")).content.decode()
+    client.force_login(org_world["users"][Role.TEAM_LEAD])
+    assert f'href="{url}"' not in client.get(reverse("home")).content.decode()
