@@ -1,6 +1,5 @@
 """The analysis pages in real headless Chromium at phone width (360 × 740)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -8,11 +7,11 @@ from django.conf import settings
 from django.test import Client
 
 from reports.services import analysis_run
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tests.reports.analysis_world import simulated_group
 from workforce.models import Role
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -36,7 +35,7 @@ def test_analysis_pages_at_phone_width(transactional_db, live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(viewport={"width": 360, "height": 740})
         context.add_cookies(

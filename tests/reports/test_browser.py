@@ -5,7 +5,6 @@ pages are then checked with axe-core, for sideways scrolling and for target
 sizes, and screenshotted into test-artifacts/.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,9 @@ from django.conf import settings as django_settings
 
 from reports.models import PatientComment, PatientFeedback
 from reports.patients.capture import capture_point_create, feedback_settings_update
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,7 +7,6 @@ page is checked with axe-core, screenshotted into test-artifacts/, and watched
 for requests to other hosts.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,10 @@ from django.conf import settings as django_settings
 
 from surveys import drafts, tokens
 from surveys.models import Answer, Response
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.surveys.pulse import open_pulse_round
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
-# The flags DEVELOPERS.md lists for Debian's Chromium (Playwright adds --headless).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 pytestmark = [
     pytest.mark.browser,

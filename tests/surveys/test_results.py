@@ -4,7 +4,6 @@ import io
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from surveys import results_statistics as rs
 from surveys.models import Measure, QuestionKind, Response, RoundStatus, SurveyQuestion
 from surveys.results import Scope, results_payload
 from surveys.results_views import HEAT_BANDS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import QuestionFactory, RoundFactory, SurveyFactory, TeamFactory
 from tests.surveys.results_data import (
     ENGAGEMENT_CODES,
@@ -485,18 +485,6 @@ def test_heat_bands_have_readable_text():
 
 
 # --- in a real browser at phone width ----------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.mark.browser

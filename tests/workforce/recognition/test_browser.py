@@ -1,17 +1,16 @@
 """Recognition pages in real headless Chromium at phone width (360 × 740)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from workforce.models import Role
 from workforce.recognition.dates import organization_today
 from workforce.recognition.models import Recognition, RecognitionSettings
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -30,7 +29,7 @@ def _session(user):
 def _browser_page(playwright, live_server, session):
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
-        args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        args=CHROMIUM_ARGS,
     )
     context = browser.new_context(viewport={"width": 360, "height": 740})
     context.add_cookies(

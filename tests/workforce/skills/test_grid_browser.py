@@ -1,16 +1,15 @@
 """The skills grid in real headless Chromium at phone width (360 × 740)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.workforce.skills.factories import SkillFactory, TeamSkillRequirementFactory
 from workforce.models import Role
 from workforce.skills.models import SkillAssessment
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -46,7 +45,7 @@ def test_grid_at_phone_width(org_world, live_server, client):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(viewport={"width": 360, "height": 740})
         context.add_cookies(

@@ -1,16 +1,15 @@
 """Training pages in real headless Chromium at phone width (360 × 740)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.workforce.training.factories import CourseFactory, RequirementFactory
 from workforce.models import Role
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -41,7 +40,7 @@ def test_training_pages_at_phone_width(world, live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+            args=CHROMIUM_ARGS,
         )
         for session, pages in (
             (
