@@ -1,7 +1,10 @@
 import os
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django_ratelimit import core as ratelimit_core
 
 from tests.factories import (
     OrganizationFactory,
@@ -14,8 +17,14 @@ from workforce.models import Role
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """Rate limits and lockouts live in the cache; no test sees another's."""
+def _clear_cache(monkeypatch):
+    """Rate limits and lockouts live in the cache; no test sees another's.
+
+    django-ratelimit counts in fixed clock windows; a test that crossed a
+    window edge would see its count restart, so each test runs in one window.
+    """
+    frozen = int(time.time())
+    monkeypatch.setattr(ratelimit_core, "time", SimpleNamespace(time=lambda: frozen))
     cache.clear()
     yield
     cache.clear()
