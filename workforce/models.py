@@ -313,3 +313,56 @@ class RosterImport(models.Model):
             self.Status.DONE,
             self.Status.FAILED,
         )
+
+
+class AuditEvent(models.Model):
+    """Who viewed or exported what, and every change to roles, thresholds and data.
+
+    Append-only: the model refuses updates and deletes, and PostgreSQL
+    enforces the same with a trigger (migration 0003), so not even code that
+    bypasses the model can rewrite history. Details never hold survey answers
+    or respondent identifiers.
+    """
+
+    class Action(models.TextChoices):
+        REPORT_VIEWED = "report_viewed", "Report viewed"
+        REPORT_EXPORTED = "report_exported", "Report exported"
+        ROLE_CHANGED = "role_changed", "Role or scope changed"
+        THRESHOLD_CHANGED = "threshold_changed", "Anonymity threshold changed"
+        IMPORT_APPLIED = "import_applied", "Import applied"
+        DATA_ERASED = "data_erased", "Personal data erased"
+        DATA_PURGED = "data_purged", "Raw data purged"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    # The name is kept so the trail reads the same after an account is removed;
+    # no constraint, since removing an account must not rewrite the trail.
+    actor = models.ForeignKey(
+        "User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target = models.CharField(max_length=255)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
