@@ -57,10 +57,13 @@ checks: install
 test-sqlite: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# tests/reports/analysis touch no database (a test there enforces it), so the
+# second run skips them: the same statistics twice would only cost minutes.
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== PostgreSQL run ($(PG_URL), Redis $(REDIS_TEST_URL)) =="; \
-	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) \
+	    --ignore=tests/reports/analysis $(PYTEST_ARGS); \
 	else \
 	  echo "PostgreSQL is not reachable at $(PG_URL): the PostgreSQL run is skipped."; \
 	  if [ -n "$$CI" ]; then exit 1; fi; \
