@@ -1,9 +1,11 @@
 """Delivering invitations and reminders: email, text message and printed slips.
 
-Each invitation is claimed with a conditional UPDATE (``sent_at``/``reminded_at``
-still empty) before its message goes out, so a task that runs twice, or two
-workers at once, send each message once. A failed send releases the claim so a
-later run retries it.
+Each invitation is leased with a conditional UPDATE (``sent_at``/``reminded_at``
+still empty, no live lease) before its message goes out, and ``sent_at`` /
+``reminded_at`` are written only once the provider has taken the message. A task
+that runs twice, or two workers at once, send each message once; a failed send
+releases the lease so a later run retries it, and a worker killed mid-send leaves
+a lease that expires (``SURVEY_DELIVERY_LEASE_SECONDS``) for the next run.
 
 Codes and links are secrets: they go into messages, slips and the links CSV,
 never into logs. Only counts are logged.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -236,16 +238,39 @@ def _require_open(round_: Round) -> None:
         )
 
 
-def _claim(invitation: Invitation, field: str, at: datetime.datetime) -> bool:
-    """Mark ``field`` if it is still empty; True only for the run that marked it."""
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk, **{f"{field}__isnull": True}
-    ).update(**{field: at})
-    return claimed == 1
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(
+        seconds=getattr(settings, "SURVEY_DELIVERY_LEASE_SECONDS", 15 * 60)
+    )
 
 
-def _release(invitation: Invitation, field: str, at: datetime.datetime) -> None:
-    Invitation.objects.filter(pk=invitation.pk, **{field: at}).update(**{field: None})
+def _claim(invitation: Invitation, field: str, now: datetime.datetime):
+    """Lease ``invitation`` for sending its ``field`` message; None if not ours.
+
+    A conditional UPDATE, committed at once: only one run gets the lease while
+    ``field`` is still empty and no other live lease holds the row. The lease
+    expires rather than blocking forever, so a worker killed mid-send leaves its
+    message to the next run instead of losing it.
+    """
+    until = now + _lease()
+    claimed = (
+        Invitation.objects.filter(pk=invitation.pk, **{f"{field}__isnull": True})
+        .filter(Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now))
+        .update(delivery_lease_until=until)
+    )
+    return until if claimed == 1 else None
+
+
+def _record_sent(invitation: Invitation, field: str, lease, at) -> None:
+    Invitation.objects.filter(pk=invitation.pk, delivery_lease_until=lease).update(
+        **{field: at, "delivery_lease_until": None}
+    )
+
+
+def _release(invitation: Invitation, lease) -> None:
+    Invitation.objects.filter(pk=invitation.pk, delivery_lease_until=lease).update(
+        delivery_lease_until=None
+    )
 
 
 def _deliver(
@@ -260,8 +285,8 @@ def _deliver(
     total = len(links)
     try:
         for done, link in enumerate(links, start=1):
-            at = timezone.now()
-            if not _claim(link.invitation, field, at):
+            lease = _claim(link.invitation, field, timezone.now())
+            if lease is None:
                 result.already_done += 1
             else:
                 try:
@@ -272,9 +297,15 @@ def _deliver(
                     logger.warning("survey delivery error: %s", type(exc).__name__)
                     delivered = False
                 if delivered:
+                    # The gap: a crash after the provider took the message and
+                    # before this UPDATE commits resends it once the lease
+                    # expires (at least once). Everywhere else, a crash leaves
+                    # the message unsent and leased, and the next run sends it:
+                    # exactly once (tests/surveys/test_faults_worker.py).
+                    _record_sent(link.invitation, field, lease, timezone.now())
                     result.sent += 1
                 else:
-                    _release(link.invitation, field, at)
+                    _release(link.invitation, lease)
                     result.failed += 1
             if on_progress:
                 on_progress(done, total)

@@ -248,6 +248,10 @@ class Invitation(models.Model):
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # While a message is being handed to the provider: the claim of the run sending
+    # it. A run that dies mid-send leaves it to expire, then another run retries
+    # (surveys.invitations._claim).
+    delivery_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -88,6 +88,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# With persistent connections, a connection broken by a database restart is
+# noticed and replaced at the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "workforce.User"
@@ -203,6 +206,10 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="flywheel@localhos
 SURVEY_SMS_BACKEND = env("SURVEY_SMS_BACKEND", default="surveys.sms.ConsoleBackend")
 # Country assumed for staff phone numbers written without a +country code.
 SURVEY_SMS_DEFAULT_REGION = env("SURVEY_SMS_DEFAULT_REGION", default="US")
+# How long a worker holds an invitation while handing its message to the provider.
+# A worker killed mid-send leaves the message to the next run once this passes;
+# it must be longer than one send can take.
+SURVEY_DELIVERY_LEASE_SECONDS = env.int("SURVEY_DELIVERY_LEASE_SECONDS", default=900)
 # Public address of the site, for links in invitations, texts and printed slips.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
