@@ -23,6 +23,7 @@ urlpatterns = [
     path("recognition/", include("workforce.recognition.urls")),
     path("reports/", include("reports.urls")),
     path("actions/", include("reports.actions.urls")),
+    path("dashboard/", include("reports.dashboards.urls")),
     # Patient feedback page; /p/<token>/ is printed on QR posters: keep the path.
     path("p/", include("reports.public_urls")),
     path("admin/", include(wagtailadmin_urls)),

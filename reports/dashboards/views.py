@@ -1,0 +1,101 @@
+"""Dashboard pages and their CSV/XLSX exports.
+
+Who reaches what: staff get no dashboard (403); a team, site or dashboard the
+user may not see is a 404 (scoping is ``workforce.selectors``). Every export is
+written to the audit log.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from workforce import selectors as scope
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Role
+from workforce.permissions import MANAGERS, role_required
+from workforce.spreadsheets import FORMATS, table_response
+
+from .tables import Table
+from .team import team_dashboard
+
+ALL_TABLES = "all"
+
+
+@role_required(*MANAGERS)
+def dashboard_home(request):
+    """Send each role to its own dashboard."""
+    user = request.user
+    if user.role == Role.TEAM_LEAD:
+        teams = list(scope.visible_teams(user).order_by("site__name", "name"))
+        if len(teams) == 1:
+            return redirect("dashboards:team", team_id=teams[0].pk)
+        return render(request, "dashboards/team_list.html", {"teams": teams})
+    raise PermissionDenied
+
+
+@role_required(*MANAGERS)
+def team_view(request, team_id):
+    team = get_object_or_404(scope.visible_teams(request.user), pk=team_id)
+    dashboard = team_dashboard(user=request.user, team=team)
+    return render(
+        request,
+        "dashboards/team.html",
+        {
+            "dashboard": dashboard,
+            "exports": export_links(
+                "dashboards:team_export", [team.pk], dashboard.tables()
+            ),
+        },
+    )
+
+
+def export_links(url_name: str, args: list, tables: list[Table]) -> dict:
+    """``{table slug: {format: url}}`` plus ``all`` (every table as one XLSX)."""
+    links = {
+        table.slug: {
+            file_format: reverse(url_name, args=[*args, table.slug, file_format])
+            for file_format in FORMATS
+        }
+        for table in tables
+    }
+    links[ALL_TABLES] = {"xlsx": reverse(url_name, args=[*args, ALL_TABLES, "xlsx"])}
+    return links
+
+
+def _export(request, *, tables: list[Table], table: str, file_format: str, stem, what):
+    """The chosen table (or every table, XLSX only) as a download, audited."""
+    if file_format not in FORMATS:
+        raise Http404
+    if table == ALL_TABLES and file_format == "xlsx":
+        chosen = tables
+    else:
+        chosen = [t for t in tables if t.slug == table]
+    if not chosen:
+        raise Http404
+    audit_record(
+        organization=request.user.organization,
+        actor=request.user,
+        action=AuditEvent.Action.REPORT_EXPORTED,
+        target=f"{what}: {', '.join(t.title for t in chosen)} ({file_format})",
+        detail={
+            "path": request.path,
+            "tables": [t.slug for t in chosen],
+            "format": file_format,
+        },
+    )
+    return table_response(f"{stem}-{table}", file_format, [t.sheet() for t in chosen])
+
+
+@role_required(*MANAGERS)
+def team_export(request, team_id, table, file_format):
+    team = get_object_or_404(scope.visible_teams(request.user), pk=team_id)
+    dashboard = team_dashboard(user=request.user, team=team)
+    return _export(
+        request,
+        tables=dashboard.tables(),
+        table=table,
+        file_format=file_format,
+        stem=f"team-{team.slug}-{dashboard.today.isoformat()}",
+        what=f"Team dashboard {team.name} – {team.site.name}",
+    )
