@@ -25,6 +25,7 @@ from django.db.models import ProtectedError
 from reports.models import PatientFeedback
 from surveys.models import Answer, Invitation, Participation, Response, Round
 
+from .demo_actions import plant_action_effects, step_actions
 from .demo_climate import OrganizationClimate, build_climate
 from .demo_data import BRIGHTSMILE, DEMO_BLUEPRINTS, LAKESIDE, OrganizationBlueprint
 from .demo_history import Person, StaffingHistory
@@ -269,6 +270,8 @@ def seed_workforce(
 
     months = history_months(today, months)
     climate = build_climate(seed=seed, blueprint=blueprint, months=months)
+    # Actions that worked change the climate before anything is drawn from it.
+    climate = plant_action_effects(climate, months)
     history = StaffingHistory(
         blueprint=blueprint,
         rng=rng,
@@ -435,6 +438,8 @@ def step_logins(*, context: DemoContext, rng: random.Random) -> None:
             DemoLogin(username=username, role=str(Role(role).label), scope=scope)
         )
     context.stdout.write(f"logins {len(context.logins)}/{len(_LOGIN_PLAN)}")
+    # Every action plan has an owner, so the demo's actions follow the logins.
+    step_actions(context=context, rng=rng)
 
 
 def format_logins(logins: list[DemoLogin]) -> str:
