@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django_ratelimit import core as ratelimit_core
 
 from tests.factories import (
@@ -28,6 +29,37 @@ def _clear_cache(monkeypatch):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` gives a session that has passed MFA too.
+
+    Owner, HR, site manager and team lead accounts need a second factor on every
+    page (workforce/mfa). Tests that are not about signing in use force_login,
+    so it also confirms a TOTP device for the user and marks the session as
+    verified with it, exactly as ``django_otp.login`` does after a right code.
+    Browser tests that copy the session cookie get the same. Every user gets
+    this, so a test that changes a user's role after signing in still works.
+    tests/workforce/test_mfa.py signs in through the real forms instead.
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=user, name="test force_login", confirmed=True
+            )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .mfa import views as mfa_views
 
 app_name = "workforce"
 
@@ -30,5 +31,17 @@ urlpatterns = [
         "roster/imports/<int:import_id>/errors.csv",
         views.roster_import_errors_csv,
         name="roster_import_errors_csv",
+    ),
+]
+
+# Second sign-in factor (workforce/mfa): open to a signed-in user who has not
+# passed it yet; everything else waits until they have.
+urlpatterns += [
+    path("account/two-factor/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("account/two-factor/setup/", mfa_views.mfa_setup, name="mfa_setup"),
+    path(
+        "account/two-factor/backup-codes/",
+        mfa_views.mfa_backup_codes,
+        name="mfa_backup_codes",
     ),
 ]

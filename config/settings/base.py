@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,12 +56,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY).
+    "workforce.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(), then: no page for an MFA role until it is true.
+    "django_otp.middleware.OTPMiddleware",
+    "workforce.mfa.middleware.MFARequiredMiddleware",
     "workforce.middleware.SiteHistoryForSuperusersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -137,6 +147,13 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # by IP would lock out a whole practice. Username lockout is the deliberate choice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Second factor (workforce/mfa): owner, HR, site manager and team lead accounts
+# must confirm a TOTP app. Wrong codes are throttled per device, doubling the
+# wait after each one (1 s, 2 s, 4 s, … ten wrong codes: 8.5 minutes).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Practice Flywheel")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -192,6 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.send_reminders",
         "schedule": timedelta(days=1),
     },
+    # Last month's flywheel health reports for every organization and site, on
+    # the 2nd (after month-end imports). Each report is one row, made once; a
+    # doubled tick queues nothing new.
+    "reports-flywheel-monthly": {
+        "task": "reports.flywheel_reports_monthly",
+        "schedule": crontab(minute=0, hour=6, day_of_month=2),
+    },
 }
 
 WAGTAIL_SITE_NAME = "Practice Flywheel"
@@ -212,6 +236,40 @@ SURVEY_SMS_DEFAULT_REGION = env("SURVEY_SMS_DEFAULT_REGION", default="US")
 SURVEY_DELIVERY_LEASE_SECONDS = env.int("SURVEY_DELIVERY_LEASE_SECONDS", default=900)
 # Public address of the site, for links in invitations, texts and printed slips.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Security headers. Content-Security-Policy (django-csp 4): nothing but our own
+# files; no plugins, no <base> rewriting, no framing. No template has inline
+# scripts or event handlers, so script-src has no 'unsafe-inline'.
+# Relaxations, each for a reason:
+# - style-src-attr 'unsafe-inline': the charts are matplotlib SVGs drawn inline,
+#   coloured with style="fill: …" attributes (reports/charts.py); attribute
+#   styles cannot load anything or run code.
+# - style-src-elem: the one <style> element matplotlib writes into each SVG,
+#   allowed by its hash (still no arbitrary <style>).
+# - Wagtail's admin (/admin/) gets its own policy in workforce/security_headers.py.
+_MATPLOTLIB_SVG_STYLE = "'sha256-2Iqu4MW0P4n79bqVmTDfLWhO8TS7MxwRJn7HVNDr7EQ='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src-elem": ["'self'", _MATPLOTLIB_SVG_STYLE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features nobody here needs; the page cannot ask for them.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -273,3 +331,8 @@ SURVEY_COOKIE_AGE = 2 * 60 * 60
 # Anonymity floor: no organization may report groups smaller than this.
 SURVEY_MIN_GROUP_SIZE_FLOOR = 3
 SURVEY_DEFAULT_MIN_GROUP_SIZE = 5
+
+# The admin never calls out: no Gravatar lookups (they would send a hash of each
+# user's email to a third party) and no version check against wagtail.org.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
