@@ -7,6 +7,7 @@ no referrer, and the personal link's code leaves the address bar at once.
 """
 
 import functools
+import logging
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -21,6 +22,8 @@ from django_ratelimit.core import is_ratelimited
 
 from . import drafts, submission, tokens
 from .forms import CodeForm, answers_from_post, question_items
+
+logger = logging.getLogger(__name__)
 
 LAYOUTS = ("single", "paged")
 # Wrong codes per address before the code form pauses. A practice's staff share
@@ -74,8 +77,25 @@ def survey_page(view):
         ]
         try:
             response = view(request, *args, **kwargs)
-        except DatabaseError:
-            response = render(request, "surveys/respond/unavailable.html", status=503)
+        except DatabaseError as exc:
+            # A database restart or failover. Nothing was recorded: a post comes
+            # back as a form that sends the same answers again.
+            logger.warning("survey page: database unavailable (%s)", type(exc).__name__)
+            resubmit = (
+                [
+                    (key, value)
+                    for key in request.POST
+                    for value in request.POST.getlist(key)
+                ]
+                if request.method == "POST"
+                else None
+            )
+            response = render(
+                request,
+                "surveys/respond/unavailable.html",
+                {"resubmit": resubmit},
+                status=503,
+            )
         if chosen in supported:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,

@@ -329,8 +329,15 @@ def celery_subprocess_worker(transactional_db, tmp_path):
 
 def _as_postgres(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    # No pipes: a postmaster started by pg_ctl would inherit them and hold them
+    # open, and waiting for their end would wait for the server to stop.
     return subprocess.run(
-        prefix + command, check=True, capture_output=True, text=True, **kwargs
+        prefix + command,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **kwargs,
     )
 
 
@@ -363,7 +370,7 @@ class ThrowawayPostgres:
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every session is cut off, then it comes back."""
-        self._pg_ctl("-m", "fast", "restart")
+        self._pg_ctl("-m", "fast", "-l", str(self.directory / "server.log"), "restart")
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -471,3 +478,134 @@ def throwaway_redis(tmp_path):
         yield server
     finally:
         server.kill()
+
+
+# --- the app against a throwaway database ---------------------------------------
+
+
+def clone_schema(source_url: str, target_url: str) -> None:
+    """Copy the migrated schema of ``source_url`` (the test database) to a new one.
+
+    Far quicker than migrating from scratch, and the same tables, constraints
+    and triggers.
+    """
+    dump = subprocess.run(
+        [
+            str(PG_BIN / "pg_dump"),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--dbname",
+            source_url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    subprocess.run(
+        [
+            str(PG_BIN / "psql"),
+            "--quiet",
+            "--no-psqlrc",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--dbname",
+            target_url,
+        ],
+        input=dump,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def app_environment(database_url: str, **extra) -> dict:
+    """Environment for a Django process of the fault settings on ``database_url``."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.fault_settings",
+        "DATABASE_URL": database_url,
+        **{key: str(value) for key, value in extra.items()},
+    }
+    # Without a broker the process queues tasks in memory, as the embedded default.
+    environment.setdefault("REDIS_URL", "")
+    return environment
+
+
+def run_django(code: str, environment: dict, *, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh Django process; return what it printed."""
+    script = "import django\ndjango.setup()\n" + code
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"Django subprocess failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+@dataclass
+class AppServer:
+    """gunicorn serving ``config.wsgi`` on a free port."""
+
+    process: subprocess.Popen
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        terminate(self.process)
+
+
+def start_app_server(
+    environment: dict, directory: Path, *, workers: int = 2
+) -> AppServer:
+    import httpx
+
+    port = free_port()
+    log_path = directory / "gunicorn.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=log_file,
+            stderr=log_file,
+        )
+    server = AppServer(process, f"http://127.0.0.1:{port}", log_path)
+
+    def serving():
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{server.log()[-3000:]}")
+        try:
+            return httpx.get(f"{server.base_url}/s/", timeout=5).status_code < 500
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(serving, timeout=START_TIMEOUT, what="gunicorn to serve", interval=0.2)
+    except BaseException:
+        server.stop()
+        raise
+    return server
