@@ -10,6 +10,8 @@ import logging
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from . import pulses
 from .invitations import invitations_send, reminders_send
@@ -18,6 +20,28 @@ from .services import round_close, round_launch
 from .slips import slips_file_write, slips_files_delete
 
 logger = logging.getLogger(__name__)
+
+
+def defer(task, *args, **kwargs) -> bool:
+    """Queue ``task``; if the broker is unreachable, log it and return False.
+
+    For work that a later run picks up anyway: the hourly ``pulse_tick`` sends
+    every open round's unsent invitations and due reminders, so a launch whose
+    queueing failed while Redis was down is caught up once Redis is back. The
+    caller's own change (the launch) stands either way.
+    """
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        logger.warning(
+            "broker unavailable (%s): %s not queued for %s; the pulse tick will "
+            "retry it",
+            type(exc).__name__,
+            task.name,
+            args,
+        )
+        return False
+    return True
 
 
 def _round(round_id: int) -> Round | None:
@@ -40,16 +64,16 @@ def pulse_tick() -> dict:
     open_ids = list(pulses.rounds_open(now).values_list("pk", flat=True))
     to_remind = [r.pk for r in pulses.rounds_due_for_reminders(now)]
     for schedule_id in schedule_ids:
-        pulse_schedule_tick.delay(schedule_id)
+        defer(pulse_schedule_tick, schedule_id)
     for round_id in to_open:
-        round_open.delay(round_id)
+        defer(round_open, round_id)
     # Retries invitations that failed before (a mail server that was down).
     for round_id in open_ids:
-        round_send_invitations.delay(round_id)
+        defer(round_send_invitations, round_id)
     for round_id in to_remind:
-        round_send_reminders.delay(round_id)
+        defer(round_send_reminders, round_id)
     for round_id in to_close:
-        round_close_due.delay(round_id)
+        defer(round_close_due, round_id)
     counts = {
         "schedules": len(schedule_ids),
         "opened": len(to_open),

@@ -291,7 +291,10 @@ class RoundManageView(ScopedViewMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def do_launch(self, request):
         round_ = round_launch(round_=self.round)
-        transaction.on_commit(lambda: tasks.round_send_invitations.delay(round_.pk))
+        # With the broker down the launch stands; the pulse tick sends them later.
+        transaction.on_commit(
+            lambda: tasks.defer(tasks.round_send_invitations, round_.pk)
+        )
         messages.success(
             request,
             _(
@@ -314,7 +317,9 @@ class RoundManageView(ScopedViewMixin, WagtailAdminTemplateMixin, TemplateView):
     def do_send(self, request):
         self._require_open()
         round_id = self.round.pk
-        transaction.on_commit(lambda: tasks.round_send_invitations.delay(round_id))
+        transaction.on_commit(
+            lambda: tasks.defer(tasks.round_send_invitations, round_id)
+        )
         messages.success(
             request, _("Invitations not yet sent are going out now, each once.")
         )
