@@ -81,6 +81,12 @@ from workforce.training.expiry import Status as TrainingStatus
 from workforce.training.selectors import compliance_matrix
 
 MET, WATCH, OFF, UNKNOWN = "met", "watch", "off", "unknown"
+STATUS_LABELS = {
+    MET: "on target",
+    WATCH: "watch",
+    OFF: "off target",
+    UNKNOWN: "no data yet",
+}
 STATUS_ORDER = {OFF: 0, WATCH: 1, UNKNOWN: 2, MET: 3}
 
 # Targets. Patient NPS and voluntary turnover are the issue's; the others are
@@ -270,6 +276,11 @@ class Measurement:
     digits: int = 0
     n: int | None = None
     note: str = ""
+    short: str = ""  # a short name for tight spaces (the cycle chart)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "no target")
 
     @property
     def display(self) -> str:
@@ -289,11 +300,15 @@ class Stage:
     measurements: list[Measurement]
 
     @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "no target")
+
+    @property
     def figure(self) -> str:
         """The stage's first known figure, short, for the cycle chart."""
         for m in self.measurements:
             if m.value is not None:
-                return f"{m.name}: {m.display}"
+                return f"{m.short or m.name} {m.display}"
         return "no data yet"
 
 
@@ -326,6 +341,14 @@ class Heatmap:
     rows: list[HeatmapRow]
     engagement_note: str = ""
 
+    @property
+    def table(self) -> list[tuple[HeatmapRow, list[float | None]]]:
+        """Each row with its scores in the order of ``measures``."""
+        return [
+            (row, [row.scores.get(code) for code, _label in self.measures])
+            for row in self.rows
+        ]
+
 
 @dataclass(frozen=True)
 class TurnoverRow:
@@ -339,6 +362,10 @@ class TurnoverRow:
     voluntary_rate: float | None
     involuntary_rate: float | None
     status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "no target")
 
 
 @dataclass(frozen=True)
@@ -420,6 +447,10 @@ class NpsCell:
     nps: float | None  # None below MIN_PATIENT_RESPONSES answers
     responses: int
     status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "no target")
 
 
 @dataclass(frozen=True)
@@ -1424,6 +1455,7 @@ def _trained_stage(training: Training, coverage: list[TeamCoverageRow]) -> Stage
             f"at least {TRAINING_TARGET:g}%",
             training.status,
             n=training.required,
+            short="Training",
         ),
         Measurement(
             "Cross-training coverage",
@@ -1432,6 +1464,7 @@ def _trained_stage(training: Training, coverage: list[TeamCoverageRow]) -> Stage
             f"at least {COVERAGE_TARGET:g}% of required skills",
             coverage_status,
             n=required or None,
+            short="Coverage",
         ),
         Measurement(
             "Single points of failure",
@@ -1463,6 +1496,7 @@ def _retention_stage(total: TurnoverRow) -> Stage:
             total.status,
             digits=1,
             n=total.voluntary_leavers,
+            short="Voluntary",
         ),
         Measurement(
             "Involuntary turnover",
@@ -1496,6 +1530,7 @@ def _patients_stage(value: float | None, responses: int) -> Stage:
         f"above {PATIENT_NPS_TARGET:g}",
         status,
         n=responses,
+        short="NPS",
     )
     if value is None:
         headline = (

@@ -367,3 +367,102 @@ class AnalysisRun(models.Model):
             self.Status.UNCHANGED,
             self.Status.FAILED,
         )
+
+
+def _flywheel_report_storage():
+    # A callable keeps the private path out of migrations.
+    from reports.flywheel_report.storage import report_storage
+
+    return report_storage()
+
+
+class FlywheelReport(models.Model):
+    """One rendered flywheel health report (PDF) for an organization or a site.
+
+    Generated exactly once per scope, period and template ``version``: the unique
+    constraints below make a second beat run or a retried task find this row.
+    ``lease_until`` marks a render in progress; a worker killed mid-render
+    leaves the row ``rendering`` with a lease that runs out, and the retry takes
+    it over. The PDF is written to a temporary file and renamed into place, so a
+    half-written file is never what ``file`` names.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Paper(models.TextChoices):
+        A4 = "a4", _("A4")
+        LETTER = "letter", _("US Letter")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="flywheel_reports"
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flywheel_reports",
+        help_text=_("Empty for the whole organization."),
+    )
+    period_label = models.CharField(max_length=7, help_text=_("YYYY-MM or YYYY-Qn."))
+    period_start = models.DateField()
+    version = models.PositiveSmallIntegerField()
+    paper = models.CharField(max_length=8, choices=Paper.choices, default=Paper.A4)
+    analysis_run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    step = models.CharField(max_length=60, blank=True)
+    file = models.FileField(
+        storage=_flywheel_report_storage, max_length=255, blank=True
+    )
+    page_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "site__name", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "site", "period_label", "version"],
+                condition=Q(site__isnull=False),
+                name="flywheel_report_once_per_site",
+            ),
+            # NULL sites are distinct in a plain unique constraint: one more for
+            # the organization report.
+            models.UniqueConstraint(
+                fields=["organization", "period_label", "version"],
+                condition=Q(site__isnull=True),
+                name="flywheel_report_once_per_organization",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.site.name if self.site_id else self.organization.name
+        return f"Flywheel report {where} {self.period_label} v{self.version}"
+
+    @property
+    def scope_label(self) -> str:
+        return self.site.name if self.site_id else _("Whole organization")

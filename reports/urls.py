@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import analysis_views, views
+from .flywheel_report import views as flywheel_views
 
 app_name = "reports"
 
@@ -54,5 +55,16 @@ urlpatterns = [
         "analysis/runs/<int:run_id>/results.json",
         analysis_views.analysis_run_json,
         name="analysis_run_json",
+    ),
+    path("flywheel/", flywheel_views.report_list, name="flywheel_reports"),
+    path(
+        "flywheel/generate/",
+        flywheel_views.report_generate,
+        name="flywheel_report_generate",
+    ),
+    path(
+        "flywheel/<int:report_id>/report.pdf",
+        flywheel_views.report_download,
+        name="flywheel_report_download",
     ),
 ]

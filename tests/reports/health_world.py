@@ -36,8 +36,9 @@ from workforce.training.models import Completion, Course, Requirement
 D = datetime.date
 PERIOD = "2025-03"
 TODAY = D(2025, 4, 15)
-# Hygiene's two answers: every engagement item 2 (index 25.0), eNPS 3, burnout 5.
-HIDDEN_ENGAGEMENT = 25.0
+# Hygiene's two answers: engagement items all 1 and all 2 (index 12.5), workload
+# the same, eNPS 3, burnout 5. "12.5" must appear in no output.
+HIDDEN_ENGAGEMENT = 12.5
 
 
 def build_health_world(w):
@@ -83,10 +84,11 @@ def build_health_world(w):
         values[q["burnout"]] = 2
         add_response(round_, team=sterilisation, answers=values)
     # Hygiene: two answers, below k.
-    for _ in range(2):
-        values = {q[code]: 2 for code in ENGAGEMENT_CODES}
+    for level in (1, 2):
+        values = {q[code]: level for code in ENGAGEMENT_CODES}
         values[q["enps"]] = 3
         values[q["burnout"]] = 5
+        values[q["workload"]] = level
         add_response(round_, team=hygiene, answers=values)
 
     # A voluntary leaver from Hygiene in February.

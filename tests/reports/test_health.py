@@ -130,7 +130,7 @@ def test_heatmap_never_shows_a_group_below_k(world):
     assert front.statuses["burnout"] == OFF
     other = rows["Other teams at Northside"]
     assert other.respondents == 5
-    assert other.scores["engagement"] == (2 * 25 + 3 * 75) / 5
+    assert other.scores["engagement"] == (0 + 25 + 3 * 75) / 5
     # Hygiene's engagement (25.0) appears nowhere, not even in actions.
     assert all(
         row.scores.get("engagement") != HIDDEN_ENGAGEMENT
