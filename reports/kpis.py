@@ -8,7 +8,7 @@ are left as they are.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from reports.models import KPI, PracticeKPI
 from reports.patients.csvstream import ImportRejected
 from reports.patients.rows import name_key
-from workforce.models import Organization, Site
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Organization, Site
 from workforce.roster import organization_today
 from workforce.skills.csvfile import (
     ImportProblem,
@@ -163,7 +164,7 @@ def parse_kpis(data, *, organization: Organization) -> list[KpiRow]:
     return parsed
 
 
-def kpi_import(*, organization: Organization, file) -> KpiImportResult:
+def kpi_import(*, organization: Organization, file, actor=None) -> KpiImportResult:
     """Check the whole file, then write every value in one transaction.
 
     A value for a site, month and KPI already stored is replaced.
@@ -202,5 +203,12 @@ def kpi_import(*, organization: Organization, file) -> KpiImportResult:
             update_conflicts=True,
             unique_fields=["site", "month", "kpi"],
             update_fields=["value", "updated_at"],
+        )
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=AuditEvent.Action.IMPORT_APPLIED,
+            target="Import of practice KPIs",
+            detail={"kind": "practice KPIs", **asdict(result)},
         )
     return result

@@ -552,9 +552,10 @@ def round_min_group_size(round_) -> int:
 
 
 @transaction.atomic
-def organization_set_min_group_size(*, organization, k: int):
+def organization_set_min_group_size(*, organization, k: int, actor=None):
     """Change the k future rounds launch with (see the module docstring)."""
-    from workforce.models import Organization
+    from workforce.audit import audit_record
+    from workforce.models import AuditEvent, Organization
 
     from .models import Round, RoundStatus
 
@@ -584,7 +585,15 @@ def organization_set_min_group_size(*, organization, k: int):
             )
             % {"round": busy.name}
         )
+    before = organization.min_group_size
     organization.min_group_size = k
     organization.full_clean()
     organization.save(update_fields=["min_group_size"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditEvent.Action.THRESHOLD_CHANGED,
+        target=f"Minimum group size of {organization.name}",
+        detail={"from": before, "to": k},
+    )
     return organization

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import selectors
-from .models import JobRole, Role, Site, StaffMember, Team
+from .audit import audit_record
+from .models import AuditEvent, JobRole, Role, Site, StaffMember, Team
 
 # Where the choices for a relation to each model come from. A relation to any
 # other model is refused outright, so a new field cannot list every
@@ -68,6 +69,21 @@ class OrganizationForm(OrganizationScopedForm):
         label=_("Time zone"),
         choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
     )
+
+    def save(self, commit=True):
+        organization = super().save(commit=commit)
+        if "min_group_size" in self.changed_data:
+            audit_record(
+                organization=organization,
+                actor=self.for_user,
+                action=AuditEvent.Action.THRESHOLD_CHANGED,
+                target=f"Minimum group size of {organization.name}",
+                detail={
+                    "from": self.initial.get("min_group_size"),
+                    "to": organization.min_group_size,
+                },
+            )
+        return organization
 
 
 class StaffMemberForm(OrganizationScopedForm):
@@ -128,6 +144,7 @@ class OrganizationUserForm(OrganizationScopedForm):
             self.fields["staff_member"].queryset = self.fields[
                 "staff_member"
             ].queryset.filter(linked)
+        self._scope_before = _scope_of(self.instance)
         if self.instance.pk is None:
             self.fields["new_password"].required = True
             self.fields["new_password"].help_text = ""
@@ -159,3 +176,29 @@ class OrganizationUserForm(OrganizationScopedForm):
             user.save()
             self.save_m2m()
         return user
+
+    def _save_m2m(self):
+        # Runs for save() and for a caller's save_m2m() alike, once the role,
+        # managed sites and led teams are all stored.
+        super()._save_m2m()
+        before, after = self._scope_before, _scope_of(self.instance)
+        if before == after:
+            return
+        audit_record(
+            organization=self.instance.organization,
+            actor=self.for_user,
+            action=AuditEvent.Action.ROLE_CHANGED,
+            target=f"User {self.instance.get_username()}",
+            detail={"before": before, "after": after},
+        )
+
+
+def _scope_of(user) -> dict | None:
+    """Role and scope as the audit log shows them (names, sorted); None if new."""
+    if user.pk is None:
+        return None
+    return {
+        "role": user.role,
+        "managed_sites": sorted(site.name for site in user.managed_sites.all()),
+        "led_teams": sorted(str(team) for team in user.led_teams.all()),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workforce.models import AuditEvent, Organization, User
+from workforce.models import AuditEvent, Organization, Role, User
 
 
 def audit_record(
@@ -22,4 +22,30 @@ def audit_record(
         action=action,
         target=target[:255],
         detail=detail or {},
+    )
+
+
+def audit_events_visible(user: User):
+    """Events ``user`` may read: an owner's organization's; every one for a superuser.
+
+    HR, managers and staff read none: the trail records what HR and managers do.
+    """
+    events = AuditEvent.objects.select_related("organization")
+    if user.is_authenticated and user.is_superuser:
+        return events
+    if (
+        user.is_authenticated
+        and user.is_active
+        and user.organization_id
+        and user.role == Role.OWNER
+    ):
+        return events.filter(organization_id=user.organization_id)
+    return events.none()
+
+
+def can_read_audit_log(user: User) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or (user.organization_id and user.role == Role.OWNER))
     )

@@ -45,3 +45,8 @@ urlpatterns += [
         name="mfa_backup_codes",
     ),
 ]
+
+urlpatterns += [
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/audit-log.csv", views.audit_log_csv, name="audit_log_csv"),
+]

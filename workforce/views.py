@@ -1,7 +1,13 @@
 """Workforce pages: a signed-in user's home, sites, teams and people in scope."""
 
+import datetime
+import json
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -11,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import roster, selectors
+from .audit import audit_events_visible, can_read_audit_log
 from .forms import RosterUploadForm
-from .models import RosterImport
+from .models import AuditEvent, RosterImport
 from .permissions import MANAGERS, ORG_ADMINS, role_required
 from .spreadsheets import csv_response
 
@@ -27,6 +34,8 @@ def home(request):
         "team_count": selectors.visible_teams(user).count(),
         "headcount": selectors.visible_staff(user).active_on(today).count(),
         "can_manage": selectors.can_manage_organization(user),
+        # Managers start from their role's dashboard (reports/dashboards).
+        "has_dashboard": bool(user.organization_id) and user.role in MANAGERS,
     }
     return render(request, "workforce/home.html", context)
 
@@ -190,4 +199,116 @@ def roster_import_errors_csv(request, import_id):
         f"roster-import-{record.pk}-errors.csv",
         ["row", "column", "message"],
         ([e["row"], e["column"], e["message"]] for e in record.errors),
+    )
+
+
+# --- The audit log: owners (and superusers) only --------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("What"),
+        required=False,
+        choices=[("", _("Everything"))] + list(AuditEvent.Action.choices),
+    )
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("Until (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        return cleaned
+
+    def filter(self, events):
+        """``events`` narrowed to the choices; dates are in the site's time zone."""
+        if not self.is_valid():
+            return events.none()
+        data = self.cleaned_data
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        zone = timezone.get_current_timezone()
+        if data["start"]:
+            events = events.filter(
+                created_at__gte=datetime.datetime.combine(
+                    data["start"], datetime.time.min, tzinfo=zone
+                )
+            )
+        if data["end"]:
+            events = events.filter(
+                created_at__lt=datetime.datetime.combine(
+                    data["end"] + datetime.timedelta(days=1),
+                    datetime.time.min,
+                    tzinfo=zone,
+                )
+            )
+        return events
+
+
+def _audit_log_allowed(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_read_audit_log(request.user):
+        raise PermissionDenied
+    return None
+
+
+def audit_log(request):
+    """Who viewed or exported which report, and changes to roles, k and data."""
+    refused = _audit_log_allowed(request)
+    if refused:
+        return refused
+    form = AuditFilterForm(request.GET or None)
+    events = audit_events_visible(request.user)
+    if request.GET:
+        events = form.filter(events)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workforce/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "show_organization": request.user.is_superuser,
+        },
+    )
+
+
+def audit_log_csv(request):
+    """The filtered audit log as CSV (every matching event, not one page)."""
+    refused = _audit_log_allowed(request)
+    if refused:
+        return refused
+    form = AuditFilterForm(request.GET or None)
+    events = audit_events_visible(request.user)
+    if request.GET:
+        events = form.filter(events)
+    return csv_response(
+        f"audit-log-{timezone.localdate():%Y-%m-%d}.csv",
+        ["time", "organization", "who", "action", "target", "detail"],
+        (
+            [
+                event.created_at.isoformat(),
+                event.organization.name,
+                event.actor_name,
+                event.get_action_display(),
+                event.target,
+                json.dumps(event.detail, sort_keys=True, ensure_ascii=False),
+            ]
+            for event in events.iterator(chunk_size=2000)
+        ),
     )

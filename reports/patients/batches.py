@@ -30,6 +30,7 @@ from workforce.skills.csvfile import ImportProblem
 from .csvstream import ImportRejected
 from .imports import (
     already_imported,
+    audit_feedback_import,
     counting_batch,
     feedback_check,
     write_rows,
@@ -186,6 +187,7 @@ def feedback_batch_run(*, batch_id: int) -> bool:
             batch.progress_done = batch.rows
             batch.finished_at = timezone.now()
             batch.save()
+            audit_feedback_import(batch)
     except ImportRejected as exc:
         batch.status = PatientFeedbackBatch.Status.FAILED
         batch.errors = exc.as_dicts()

@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.models import DETRACTOR_MAX, PROMOTER_MIN, PatientFeedbackBatch
-from workforce.models import Organization
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Organization
 from workforce.skills.csvfile import ImportProblem
 
 from .csvstream import CsvStream, ImportRejected, ProblemList
@@ -262,6 +263,7 @@ def feedback_import(
             batch.progress_done = batch.rows
             batch.finished_at = timezone.now()
             batch.save()
+            audit_feedback_import(batch)
     except IntegrityError:
         # The same file was imported at the same moment by someone else.
         earlier = counting_batch(organization, check.sha256)
@@ -269,6 +271,17 @@ def feedback_import(
             raise
         raise already_imported(earlier) from None
     return batch
+
+
+def audit_feedback_import(batch: PatientFeedbackBatch) -> None:
+    """The audit line for an applied patient feedback file (counts only)."""
+    audit_record(
+        organization=batch.organization,
+        actor=batch.created_by,
+        action=AuditEvent.Action.IMPORT_APPLIED,
+        target=f"Patient feedback import #{batch.pk}: {batch.filename}",
+        detail={"kind": "patient feedback", "rows": batch.rows},
+    )
 
 
 class RateMeter:

@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workforce.models import Organization, RosterImport
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Organization, RosterImport
 from workforce.selectors import can_manage_organization
 
 from .changes import Progress, RosterImportResult, plan_changes, write_changes
@@ -52,6 +53,8 @@ def roster_import(
     file,
     effective_date: date | None = None,
     progress: Progress | None = None,
+    actor=None,
+    target: str = "Roster import",
 ) -> RosterImportResult:
     """Import a roster CSV (bytes, text or a file) all-or-nothing.
 
@@ -69,7 +72,21 @@ def roster_import(
         plan = plan_changes(organization, rows, effective_date)
         report(0, len(rows))
         write_changes(plan, report)
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=AuditEvent.Action.IMPORT_APPLIED,
+            target=target,
+            detail={"kind": "roster", **_audit_counts(plan.result)},
+        )
     return plan.result
+
+
+def _audit_counts(result: RosterImportResult) -> dict:
+    data = result.as_dict()
+    # Counts and dates only: the samples name people.
+    data.pop("samples", None)
+    return data
 
 
 # --- The back-office flow: upload, preview, apply in the background ----------
@@ -159,6 +176,8 @@ def roster_import_run(*, import_id: int) -> bool:
             file=record.content,
             effective_date=record.effective_date,
             progress=progress,
+            actor=record.uploaded_by,
+            target=f"Roster import #{record.pk}: {record.original_filename}",
         )
     except RosterImportError as exc:
         record.status = RosterImport.Status.FAILED

@@ -15,13 +15,14 @@ nothing.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from workforce.models import Organization, Site, StaffMember, Team
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Organization, Site, StaffMember, Team
 
 from .csvfile import (
     ImportProblem,
@@ -186,7 +187,11 @@ def parse_skills(
 
 
 def skills_import(
-    *, organization: Organization, file, progress: Progress = _no_progress
+    *,
+    organization: Organization,
+    file,
+    progress: Progress = _no_progress,
+    actor=None,
 ) -> ImportResult:
     """Check the whole file, then write every assessment in one transaction.
 
@@ -241,7 +246,18 @@ def skills_import(
             to_update, ["level"], batch_size=WRITE_BATCH
         )
         result.created, result.updated = len(to_create), len(to_update)
+        _audit(organization, actor, "skill assessments", result)
     return result
+
+
+def _audit(organization, actor, kind, result: ImportResult) -> None:
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditEvent.Action.IMPORT_APPLIED,
+        target=f"Import of {kind}",
+        detail={"kind": kind, **asdict(result)},
+    )
 
 
 # --- Team requirements -------------------------------------------------------
@@ -346,6 +362,7 @@ def team_skills_import(
     file,
     effective_date: date | None = None,
     progress: Progress = _no_progress,
+    actor=None,
 ) -> ImportResult:
     """Set each team's minimum per skill from ``effective_date`` (default today).
 
@@ -391,4 +408,5 @@ def team_skills_import(
                     result.updated += 1
             if done % WRITE_BATCH == 0 or done == len(rows):
                 progress("written", done, len(rows))
+        _audit(organization, actor, "team skill requirements", result)
     return result

@@ -17,14 +17,15 @@ nothing.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from workforce.models import Organization, StaffMember
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Organization, StaffMember
 from workforce.recognition.dates import organization_today
 from workforce.skills.csvfile import (
     ImportProblem,
@@ -224,7 +225,11 @@ def parse_training(
 
 
 def training_import(
-    *, organization: Organization, file, progress: Progress = _no_progress
+    *,
+    organization: Organization,
+    file,
+    progress: Progress = _no_progress,
+    actor=None,
 ) -> ImportResult:
     """Check the whole file, then write every completion in one transaction."""
     rows = parse_training(file, organization=organization)
@@ -274,4 +279,11 @@ def training_import(
             to_update, ["expires_on", "cpd_hours"], batch_size=WRITE_BATCH
         )
         result.created, result.updated = len(to_create), len(to_update)
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=AuditEvent.Action.IMPORT_APPLIED,
+            target="Import of training completions",
+            detail={"kind": "training completions", **asdict(result)},
+        )
     return result
