@@ -10,12 +10,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from reports.health import ReportPeriod
 from workforce import selectors as scope
 from workforce.audit import audit_record
 from workforce.models import AuditEvent, Role
 from workforce.permissions import MANAGERS, role_required
 from workforce.spreadsheets import FORMATS, table_response
 
+from . import organization as org_dashboards
 from .tables import Table
 from .team import team_dashboard
 
@@ -31,7 +33,90 @@ def dashboard_home(request):
         if len(teams) == 1:
             return redirect("dashboards:team", team_id=teams[0].pk)
         return render(request, "dashboards/team_list.html", {"teams": teams})
+    if user.role == Role.SITE_MANAGER:
+        sites = list(scope.visible_sites(user).order_by("name"))
+        if len(sites) == 1:
+            return redirect("dashboards:site", site_id=sites[0].pk)
+        return render(request, "dashboards/site_list.html", {"sites": sites})
+    if user.role == Role.HR:
+        return redirect("dashboards:hr")
+    if user.role == Role.OWNER:
+        return redirect("dashboards:owner")
     raise PermissionDenied
+
+
+def _period(request, organization) -> tuple[ReportPeriod, str]:
+    """The ``?period=`` asked for, or the last complete month, and any error."""
+    default = org_dashboards.default_period(organization)
+    text = request.GET.get("period", "").strip()
+    if not text:
+        return default, ""
+    try:
+        return ReportPeriod.parse(text), ""
+    except ValueError as error:
+        return default, f"{error}. Showing {default.label} instead."
+
+
+def _organization_page(request, dashboard, period, error, url_name, args):
+    query = f"?period={period.label}"
+    links = export_links(url_name, args, dashboard.tables())
+    for formats in links.values():
+        for file_format in formats:
+            formats[file_format] += query
+    return render(
+        request,
+        "dashboards/organization.html",
+        {
+            "dashboard": dashboard,
+            "health": dashboard.health,
+            "period": period,
+            "period_error": error,
+            "exports": links,
+            "sections": [
+                (section, [(table, links[table.slug]) for table in section.tables])
+                for section in dashboard.sections
+            ],
+        },
+    )
+
+
+def _organization(request):
+    organization = scope.visible_organizations(request.user).first()
+    if organization is None:
+        raise PermissionDenied
+    return organization
+
+
+@role_required(Role.OWNER)
+def owner_view(request):
+    organization = _organization(request)
+    period, error = _period(request, organization)
+    dashboard = org_dashboards.owner_dashboard(organization=organization, period=period)
+    return _organization_page(
+        request, dashboard, period, error, "dashboards:owner_export", []
+    )
+
+
+@role_required(Role.OWNER, Role.HR)
+def hr_view(request):
+    organization = _organization(request)
+    period, error = _period(request, organization)
+    dashboard = org_dashboards.hr_dashboard(organization=organization, period=period)
+    return _organization_page(
+        request, dashboard, period, error, "dashboards:hr_export", []
+    )
+
+
+@role_required(Role.OWNER, Role.HR, Role.SITE_MANAGER)
+def site_view(request, site_id):
+    site = get_object_or_404(
+        scope.visible_sites(request.user).select_related("organization"), pk=site_id
+    )
+    period, error = _period(request, site.organization)
+    dashboard = org_dashboards.site_dashboard(site=site, period=period)
+    return _organization_page(
+        request, dashboard, period, error, "dashboards:site_export", [site.pk]
+    )
 
 
 @role_required(*MANAGERS)
@@ -98,4 +183,51 @@ def team_export(request, team_id, table, file_format):
         file_format=file_format,
         stem=f"team-{team.slug}-{dashboard.today.isoformat()}",
         what=f"Team dashboard {team.name} – {team.site.name}",
+    )
+
+
+@role_required(Role.OWNER)
+def owner_export(request, table, file_format):
+    organization = _organization(request)
+    period, _error = _period(request, organization)
+    dashboard = org_dashboards.owner_dashboard(organization=organization, period=period)
+    return _export(
+        request,
+        tables=dashboard.tables(),
+        table=table,
+        file_format=file_format,
+        stem=f"owner-{organization.slug}-{period.label}",
+        what=f"Owner dashboard {organization.name} {period.label}",
+    )
+
+
+@role_required(Role.OWNER, Role.HR)
+def hr_export(request, table, file_format):
+    organization = _organization(request)
+    period, _error = _period(request, organization)
+    dashboard = org_dashboards.hr_dashboard(organization=organization, period=period)
+    return _export(
+        request,
+        tables=dashboard.tables(),
+        table=table,
+        file_format=file_format,
+        stem=f"hr-{organization.slug}-{period.label}",
+        what=f"HR dashboard {organization.name} {period.label}",
+    )
+
+
+@role_required(Role.OWNER, Role.HR, Role.SITE_MANAGER)
+def site_export(request, site_id, table, file_format):
+    site = get_object_or_404(
+        scope.visible_sites(request.user).select_related("organization"), pk=site_id
+    )
+    period, _error = _period(request, site.organization)
+    dashboard = org_dashboards.site_dashboard(site=site, period=period)
+    return _export(
+        request,
+        tables=dashboard.tables(),
+        table=table,
+        file_format=file_format,
+        stem=f"site-{site.slug}-{period.label}",
+        what=f"Site dashboard {site.name} {period.label}",
     )
