@@ -275,7 +275,7 @@ def reports(world, counted_renders):
         organization=world["org"], site=world["site_b"], period=PERIOD
     )
     other = flywheel_report_generate(organization=world["other_org"], period=PERIOD)
-    return {"org": org_report, "a": a, "b": b, "other": other, **world}
+    return {**world, "org_report": org_report, "a": a, "b": b, "other": other}
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.HR])
@@ -284,23 +284,23 @@ def test_owner_and_hr_see_the_organization_and_every_site(client, reports, role)
     page = client.get(reverse("reports:flywheel_reports"))
     assert page.status_code == 200
     shown = {r.pk for r in page.context["reports"]}
-    assert shown == {reports["org"].pk, reports["a"].pk, reports["b"].pk}
+    assert shown == {reports["org_report"].pk, reports["a"].pk, reports["b"].pk}
     response = client.get(
-        reverse("reports:flywheel_report_download", args=[reports["org"].pk])
+        reverse("reports:flywheel_report_download", args=[reports["org_report"].pk])
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == b"%PDF-1.7 fake"
     event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_VIEWED)
     assert event.actor == reports["users"][role]
-    assert event.detail["report_id"] == reports["org"].pk
+    assert event.detail["report_id"] == reports["org_report"].pk
 
 
 def test_site_manager_sees_only_their_sites(client, reports):
     client.force_login(reports["users"][Role.SITE_MANAGER])
     page = client.get(reverse("reports:flywheel_reports"))
     assert {r.pk for r in page.context["reports"]} == {reports["a"].pk}
-    for key in ("org", "b", "other"):
+    for key in ("org_report", "b", "other"):
         url = reverse("reports:flywheel_report_download", args=[reports[key].pk])
         assert client.get(url).status_code == 404
     assert not AuditEvent.objects.filter(
