@@ -156,6 +156,7 @@ def bar_chart(
     digits: int = 0,
     unit: str = "",
     extra_columns: dict[str, Sequence[str]] | None = None,
+    category_label: str = "Group",
 ) -> Chart:
     """Horizontal bars (long team names fit); ``None`` is labelled suppressed."""
     with matplotlib.rc_context(_RC):
@@ -187,7 +188,7 @@ def bar_chart(
         ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
         svg = _svg(fig, title)
     extra_columns = extra_columns or {}
-    headers = ["", value_label or "Value", *extra_columns]
+    headers = [category_label, value_label or "Value", *extra_columns]
     rows = [
         [
             category,
@@ -208,6 +209,7 @@ def heatmap(
     values: Sequence[Sequence[float | None]],
     statuses: Sequence[Sequence[str]],
     digits: int = 0,
+    row_label: str = "Team",
 ) -> Chart:
     """Teams × measures, each cell coloured by its status against the target.
 
@@ -253,7 +255,7 @@ def heatmap(
             spine.set_visible(False)
         ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=22)
         svg = _svg(fig, title)
-    headers = ["", *column_labels]
+    headers = [row_label, *column_labels]
     rows = [
         [
             label,
