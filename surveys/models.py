@@ -345,3 +345,30 @@ class PulseHistory(models.Model):
 
     def __str__(self):
         return f"{self.team} {self.month:%Y-%m} {self.measure}"
+
+
+class ReleasedResultsSnapshot(models.Model):
+    """A released round's computed results, kept when raw answers are purged.
+
+    ``computed`` is ``surveys.results_compute.Computed`` pickled: written only by
+    ``surveys.retention`` from our own computation, read by ``surveys.results``.
+    Aggregates only (already suppressed by ``surveys.anonymity``); one per
+    language because the payload's texts are translated.
+    """
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="results_snapshots"
+    )
+    language = models.CharField(max_length=10)
+    computed = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "language"], name="results_snapshot_one_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"Released results of {self.round} ({self.language})"

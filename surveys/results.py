@@ -43,6 +43,7 @@ from .results_compute import (
     response_rates,
     round1,
 )
+from .retention import results_snapshot
 
 PAYLOAD_VERSION = 1
 # Released rounds do not change; a day keeps memory bounded.
@@ -171,8 +172,12 @@ def _computed(round_: Round) -> Computed:
     )
     computed = cache.get(key)
     if computed is None:
+        # Past the retention period the raw answers are gone: the snapshot taken
+        # before the purge is the released result (surveys.retention).
+        computed = results_snapshot(round_, get_language() or "en")
+    if computed is None:
         computed = compute_results(load_round(round_))
-        cache.set(key, computed, CACHE_SECONDS)
+    cache.set(key, computed, CACHE_SECONDS)
     return computed
 
 

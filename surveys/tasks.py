@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
-from . import pulses
+from . import pulses, retention
 from .invitations import invitations_send, reminders_send
 from .models import PulseSchedule, Round, RoundStatus
 from .services import round_close, round_launch
@@ -166,3 +166,15 @@ def round_slips_render(round_id: int, variant: str) -> bool:
     if round_ is None or round_.status != RoundStatus.OPEN:
         return False
     return slips_file_write(round_=round_, variant=variant) is not None
+
+
+@shared_task
+def survey_answers_purge() -> dict:
+    """Daily: delete raw answers past SURVEY_RAW_RETENTION_DAYS (surveys.retention)."""
+    result = retention.survey_answers_purge()
+    logger.info(
+        "survey answers purge: %s rounds, %s answers",
+        result.rounds,
+        result.answers,
+    )
+    return {"rounds": result.rounds, "answers": result.answers}

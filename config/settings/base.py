@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.pulse_tick",
         "schedule": timedelta(hours=1),
     },
+    # Raw survey answers past SURVEY_RAW_RETENTION_DAYS (surveys/retention.py).
+    "surveys-answers-purge": {
+        "task": "surveys.tasks.survey_answers_purge",
+        "schedule": timedelta(days=1),
+    },
     # Training expiry reminders (90/60/30 days before and on expiry); each is
     # claimed in a unique row before sending, so a doubled run sends nothing twice.
     "training-send-reminders": {
@@ -342,6 +347,10 @@ LOGGING = {
 SURVEY_LAYOUT = env("SURVEY_LAYOUT", default="single")
 # The respondent's signed cookie (code and draft answers) lives this long.
 SURVEY_COOKIE_AGE = 2 * 60 * 60
+
+# Raw survey answers are deleted this many days after their round closed;
+# released results are kept as stored aggregates (surveys/retention.py).
+SURVEY_RAW_RETENTION_DAYS = env.int("SURVEY_RAW_RETENTION_DAYS", default=730)
 
 # Anonymity floor: no organization may report groups smaller than this.
 SURVEY_MIN_GROUP_SIZE_FLOOR = 3
