@@ -132,7 +132,6 @@ def line_chart(
         step = max(1, math.ceil(len(x_labels) / 12))
         ax.set_xticks(positions[::step], [x_labels[i] for i in positions[::step]])
         ax.set_ylabel(y_label)
-        ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
         if len(series) > 1:
             ax.legend(fontsize=8, frameon=False, loc="best")
         svg = _svg(fig, title)
@@ -185,7 +184,6 @@ def bar_chart(
             ax.axvline(target, color="#444", linestyle="--", linewidth=1)
         ax.set_yticks(positions, list(categories))
         ax.set_xlabel(value_label)
-        ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
         svg = _svg(fig, title)
     extra_columns = extra_columns or {}
     headers = [category_label, value_label or "Value", *extra_columns]
@@ -253,7 +251,6 @@ def heatmap(
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=22)
         svg = _svg(fig, title)
     headers = [row_label, *column_labels]
     rows = [
@@ -279,12 +276,12 @@ def flywheel_cycle(
     from the top.
     """
     with matplotlib.rc_context(_RC):
-        fig = _figure(5.0, 5.0)
+        fig = _figure(6.4, 4.6)
         ax = fig.add_subplot()
         ax.set_aspect("equal")
         ax.axis("off")
-        ax.set_xlim(-1.45, 1.45)
-        ax.set_ylim(-1.45, 1.45)
+        ax.set_xlim(-2.3, 2.3)
+        ax.set_ylim(-1.4, 1.4)
         count = max(1, len(stages))
         span = 360 / count
         for index, (name, status, figure) in enumerate(stages):
@@ -312,14 +309,17 @@ def flywheel_cycle(
                 fontweight="bold",
                 color="white",
             )
-            lx, ly = 1.22 * math.cos(middle), 1.22 * math.sin(middle)
+            # Labels sit outside the ring and grow away from it, so long stage
+            # names never run into the ring or off the picture.
+            cos = math.cos(middle)
+            side = "center" if abs(cos) < 0.3 else ("left" if cos > 0 else "right")
             ax.text(
-                lx,
-                ly,
+                1.08 * cos,
+                1.15 * math.sin(middle),
                 f"{name}\n{figure}\n({STATUS_LABELS[status]})",
-                ha="center",
+                ha=side,
                 va="center",
-                fontsize=7.5,
+                fontsize=8,
                 color="#1f2328",
             )
             end = math.radians(start - span + 4)
@@ -334,7 +334,6 @@ def flywheel_cycle(
                 )
             )
         ax.text(0, 0, "Practice\nflywheel", ha="center", va="center", fontsize=10)
-        ax.set_title(title, fontsize=10, fontweight="bold")
         svg = _svg(fig, title)
     headers = ["Stage", "Figure", "Status"]
     rows = [
