@@ -13,6 +13,12 @@ invitation was made), and only released rounds count: an open or closed round
 has no results yet. Months in which a team answered no released round fall back
 to imported ``PulseHistory`` from another tool.
 
+A released round whose raw answers were purged (surveys/retention.py) still has
+its responses but no answers: it is left out of the query, and the team-month
+sums stored for it just before the purge (``PurgedRoundAggregate``, written by
+``round_team_month_sums`` below, i.e. by this same query) take its place, so the
+panel and the pooled answer variance are the same before and after a purge.
+
 Nothing here is shown to anyone: what may be shown is decided by
 surveys/anonymity.py when the numbers leave (see reports/analysis_output.py).
 """
@@ -29,6 +35,7 @@ from surveys.models import (
     Answer,
     Measure,
     PulseHistory,
+    PurgedRoundAggregate,
     Question,
     Response,
     Round,
@@ -56,8 +63,28 @@ ENPS_PROMOTER_MIN = 9
 ENPS_DETRACTOR_MAX = 6
 
 
-def _sql() -> str:
-    """Two levels of aggregation: per response, then per team and round period."""
+SUM_COLUMNS = (
+    "respondents",
+    "engagement_n",
+    "engagement_sum",
+    "engagement_sumsq",
+    "burnout_n",
+    "burnout_yes",
+    "enps_n",
+    "promoters",
+    "detractors",
+)
+
+FLOAT_SUMS = ("engagement_sum", "engagement_sumsq")
+
+
+def _sql(*, one_round: bool) -> str:
+    """Two levels of aggregation: per response, then per team and round period.
+
+    Either one round (``one_round``) or an organization's released rounds in a
+    range of periods, leaving out purged rounds (their answers are gone; their
+    stored sums stand in).
+    """
     q = connection.ops.quote_name
 
     def table(model):
@@ -72,6 +99,16 @@ def _sql() -> str:
         "IS NOT NULL"
     )
     value = f"a.{column(answer, 'value')}"
+    if one_round:
+        where = f"rd.{column(round_, 'id')} = %s"
+    else:
+        purged = PurgedRoundAggregate
+        where = f"""rd.{column(round_, "organization")} = %s
+                AND rd.{column(round_, "status")} = %s
+                AND rd.{column(round_, "period")} >= %s
+                AND rd.{column(round_, "period")} < %s
+                AND NOT EXISTS (SELECT 1 FROM {table(purged)} pa
+                    WHERE pa.{column(purged, "round")} = rd.{column(round_, "id")})"""
     return f"""
         SELECT per.team_id, per.period,
             COUNT(*) AS respondents,
@@ -108,10 +145,7 @@ def _sql() -> str:
                 ON a.{column(answer, "response")} = r.{column(response, "id")}
             LEFT JOIN {table(question)} q
                 ON a.{column(answer, "question")} = q.{column(question, "id")}
-            WHERE rd.{column(round_, "organization")} = %s
-                AND rd.{column(round_, "status")} = %s
-                AND rd.{column(round_, "period")} >= %s
-                AND rd.{column(round_, "period")} < %s
+            WHERE {where}
             GROUP BY r.{column(response, "id")}, r.{column(response, "team")},
                 rd.{column(round_, "period")}, rd.{column(round_, "survey")}
         ) per
@@ -128,7 +162,7 @@ def _sql() -> str:
     """
 
 
-def _round_months(organization: Organization, first: date, after: date):
+def _sums(where_params: list, *, one_round: bool) -> pd.DataFrame:
     params = [
         BURNOUT_THRESHOLD,
         ENPS_PROMOTER_MIN,
@@ -137,35 +171,73 @@ def _round_months(organization: Organization, first: date, after: date):
         Measure.ENGAGEMENT.value,
         Measure.BURNOUT.value,
         Measure.ENPS.value,
-        organization.pk,
-        RoundStatus.RELEASED.value,
-        first,
-        after,
+        *where_params,
         Measure.ENGAGEMENT.value,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
+        cursor.execute(_sql(one_round=one_round), params)
         rows = cursor.fetchall()
-    frame = pd.DataFrame.from_records(
-        rows,
-        columns=[
-            "team_id",
-            "month",
-            "respondents",
-            "engagement_n",
-            "engagement_sum",
-            "engagement_sumsq",
-            "burnout_n",
-            "burnout_yes",
-            "enps_n",
-            "promoters",
-            "detractors",
-        ],
-    )
-    for name in frame.columns.drop("month"):
+    frame = pd.DataFrame.from_records(rows, columns=["team_id", "month", *SUM_COLUMNS])
+    for name in SUM_COLUMNS:
         frame[name] = pd.to_numeric(frame[name]).astype("float64")
     frame["team_id"] = frame["team_id"].astype("int64")
     frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def round_team_month_sums(round_: Round) -> list[dict]:
+    """``round_``'s per-team sums (SUM_COLUMNS) from its raw answers.
+
+    What surveys/retention.py stores as ``PurgedRoundAggregate`` before deleting
+    the answers: the same query as the panel's, for this one round.
+    """
+    frame = _sums([round_.pk], one_round=True)
+    return [
+        {
+            "team_id": int(row.team_id),
+            "month": row.month.date(),
+            **{
+                name: float(getattr(row, name))
+                if name in FLOAT_SUMS
+                else int(getattr(row, name))
+                for name in SUM_COLUMNS
+            },
+        }
+        for row in frame.itertuples(index=False)
+    ]
+
+
+def _purged_sums(organization: Organization, first: date, after: date):
+    rows = PurgedRoundAggregate.objects.filter(
+        round__organization=organization,
+        round__status=RoundStatus.RELEASED,
+        month__gte=first,
+        month__lt=after,
+    ).values_list("team_id", "month", *SUM_COLUMNS)
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["team_id", "month", *SUM_COLUMNS]
+    )
+    frame[list(SUM_COLUMNS)] = frame[list(SUM_COLUMNS)].astype("float64")
+    frame["team_id"] = frame["team_id"].astype("int64")
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def _round_months(organization: Organization, first: date, after: date):
+    where = [organization.pk, RoundStatus.RELEASED.value, first, after]
+    live = _sums(where, one_round=False)
+    purged = _purged_sums(organization, first, after)
+    parts = [part for part in (live, purged) if len(part)]
+    if len(parts) == 2:
+        # Two rounds of one team-month, one of them purged: the sums add up to
+        # what the query would have given on both rounds' answers.
+        frame = (
+            pd.concat(parts)
+            .groupby(["team_id", "month"], as_index=False)[list(SUM_COLUMNS)]
+            .sum()
+        )
+    else:
+        frame = parts[0] if parts else live
     n = frame["engagement_n"]
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["engagement"] = np.where(n > 0, frame["engagement_sum"] / n, np.nan)
@@ -230,14 +302,15 @@ def team_month_survey(
     """Survey measures per team and month from released rounds and pulse history.
 
     Columns (SURVEY_COLUMNS): ``team_id``; ``month`` (datetime64, first day);
-    ``source`` ("rounds" or "history"); ``respondents`` (responses from the team
-    in the month's released rounds, or the largest number of answers behind an
-    imported measure); ``engagement`` (0-100 team mean, NaN when nobody answered
-    enough engagement items); ``engagement_n`` (respondents behind it);
-    ``engagement_within_ss`` (sum of squared deviations of the respondents'
-    engagement from the team mean, 0 for imported months); ``burnout_rate``
-    (0-1); ``enps`` (-100..100). One row per team-month with a survey; a month
-    with round responses never uses pulse history. Two queries.
+    ``source`` ("rounds", also for purged rounds' stored sums, or "history");
+    ``respondents`` (responses from the team in the month's released rounds, or
+    the largest number of answers behind an imported measure); ``engagement``
+    (0-100 team mean, NaN when nobody answered enough engagement items);
+    ``engagement_n`` (respondents behind it); ``engagement_within_ss`` (sum of
+    squared deviations of the respondents' engagement from the team mean, 0 for
+    imported months); ``burnout_rate`` (0-1); ``enps`` (-100..100). One row per
+    team-month with a survey; a month with round responses never uses pulse
+    history. Three queries (answers, purged rounds' stored sums, pulse history).
     """
     first, after = start.replace(day=1), add_months(end.replace(day=1), 1)
     rounds = _round_months(organization, first, after)

@@ -347,6 +347,53 @@ class PulseHistory(models.Model):
         return f"{self.team} {self.month:%Y-%m} {self.measure}"
 
 
+class PurgedRoundAggregate(models.Model):
+    """A purged released round's team-month survey sums, kept for the analysis.
+
+    Written by ``surveys.retention`` just before a released round's answers are
+    deleted, by the very query reports/survey_months.py runs on raw answers
+    (restricted to the round), so the analysis panel, and the pooled answer
+    variance its noise correction needs, come out the same after the purge. A
+    round with rows here counts as purged: survey_months reads these instead.
+
+    Sums rather than finished means (unlike ``PulseHistory``, which holds one
+    imported value per measure) so that two rounds measuring the same team-month
+    combine exactly, and so the within-team-month spread survives (sum of
+    squares). These are internal per-team figures, small groups included; they
+    are never shown as they are: suppression (surveys/anonymity.py) is applied
+    when the analysis leaves, in reports/analysis_output.py.
+    """
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="purged_aggregates"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    # The round's period (first day of the month), as the panel's month.
+    month = models.DateField()
+    respondents = models.PositiveIntegerField()
+    # Respondents with enough engagement items for the index, the sum of their
+    # 0-100 engagement scores and the sum of the squares of those scores.
+    engagement_n = models.PositiveIntegerField()
+    engagement_sum = models.FloatField()
+    engagement_sumsq = models.FloatField()
+    burnout_n = models.PositiveIntegerField()
+    burnout_yes = models.PositiveIntegerField()
+    enps_n = models.PositiveIntegerField()
+    promoters = models.PositiveIntegerField()
+    detractors = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "team"], name="purged_aggregate_one_per_team"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.round} {self.team} {self.month:%Y-%m} (purged)"
+
+
 class ReleasedResultsSnapshot(models.Model):
     """A released round's computed results, kept when raw answers are purged.
 

@@ -10,6 +10,14 @@ figure stays as it was. ``Response`` rows stay too: they hold no answers, only
 the snapshotted group attributes, and keep response counts and rates unchanged.
 A round closed but never released past the period has no scores to keep.
 
+The analysis needs more than the released figures: its team-month panel and
+the pooled answer variance behind its noise correction come from raw answers
+(reports/survey_months.py). So a released round's per-team sums are stored too
+(``PurgedRoundAggregate``, by the panel's own query restricted to the round)
+and the panel reads them from then on. These are internal per-team figures,
+small teams included, never shown as they are: suppression is applied when the
+analysis leaves, in reports/analysis_output.py.
+
 One period for the whole installation (a setting, not a per-organization field):
 it is a data-protection policy of whoever runs the service, and one period is
 simpler to state and audit than a knob each customer can turn.
@@ -27,7 +35,13 @@ from django.utils import timezone, translation
 from workforce.audit import audit_record
 from workforce.models import AuditEvent
 
-from .models import Answer, ReleasedResultsSnapshot, Round, RoundStatus
+from .models import (
+    Answer,
+    PurgedRoundAggregate,
+    ReleasedResultsSnapshot,
+    Round,
+    RoundStatus,
+)
 
 
 @dataclass
@@ -35,6 +49,7 @@ class PurgeResult:
     rounds: int = 0
     answers: int = 0
     snapshots: int = 0
+    aggregates: int = 0
 
 
 def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -83,6 +98,23 @@ def results_snapshot(round_: Round, language: str):
     return pickle.loads(bytes(row.computed)) if row else None  # noqa: S301 (ours)
 
 
+def purged_aggregates_store(*, round_: Round) -> int:
+    """Store ``round_``'s team-month sums for the analysis panel; rows stored."""
+    # Imported here: reports depends on surveys, not the other way round.
+    from reports.survey_months import round_team_month_sums
+
+    rows = [
+        PurgedRoundAggregate(round=round_, **sums)
+        for sums in round_team_month_sums(round_)
+    ]
+    for row in rows:
+        row.full_clean(exclude=["round", "team"])
+    # Replaced, not added to: the sums are always those of the answers now.
+    PurgedRoundAggregate.objects.filter(round=round_).delete()
+    PurgedRoundAggregate.objects.bulk_create(rows)
+    return len(rows)
+
+
 def survey_answers_purge(
     *,
     now: datetime.datetime | None = None,
@@ -106,6 +138,8 @@ def survey_answers_purge(
                 ReleasedResultsSnapshot.objects.filter(round=round_).exists()
             ):
                 result.snapshots += results_snapshot_store(round_=round_)
+            if round_.status == RoundStatus.RELEASED:
+                result.aggregates += purged_aggregates_store(round_=round_)
             answers.delete()
             audit_record(
                 organization=round_.organization,
