@@ -35,3 +35,37 @@ class RosterUploadForm(forms.Form):
                 }
             )
         return upload
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class StaffEraseForm(forms.Form):
+    """Confirm an erasure by typing the person's employee id or full name."""
+
+    confirmation = forms.CharField(
+        label=_("Type their employee id or full name to confirm"),
+        max_length=200,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_confirmation(self):
+        typed = _normalized(self.cleaned_data["confirmation"])
+        expected = {_normalized(self.person.employee_id)}
+        expected.add(_normalized(self.person.full_name))
+        if typed not in expected:
+            raise forms.ValidationError(
+                _(
+                    "That is not this person's employee id (%(employee_id)s) or "
+                    "full name. Type one of them exactly as shown above; capitals "
+                    "and extra spaces do not matter. Nothing was erased."
+                )
+                % {"employee_id": self.person.employee_id}
+            )
+        return typed

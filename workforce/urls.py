@@ -11,6 +11,7 @@ urlpatterns = [
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("people/", views.staff_list, name="staff_list"),
     path("people/<int:staff_id>/", views.staff_detail, name="staff_detail"),
+    path("people/<int:staff_id>/erase/", views.staff_erase, name="staff_erase"),
     path("roster/import/", views.roster_import, name="roster_import"),
     path(
         "roster/imports/<int:import_id>/",

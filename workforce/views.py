@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from . import roster, selectors
 from .audit import audit_events_visible, can_read_audit_log
-from .forms import RosterUploadForm
+from .erasure import is_erased, staff_member_erase
+from .forms import RosterUploadForm, StaffEraseForm
 from .models import AuditEvent, RosterImport
 from .permissions import MANAGERS, ORG_ADMINS, role_required
 from .spreadsheets import csv_response
@@ -97,10 +98,64 @@ def staff_list(request):
 def staff_detail(request, staff_id):
     person = get_object_or_404(selectors.visible_staff(request.user), pk=staff_id)
     memberships = person.memberships.select_related("team__site")
+    erased = is_erased(person)
+    can_erase = (
+        request.user.role in ORG_ADMINS
+        and person.termination_date is not None
+        and not erased
+    )
     return render(
         request,
         "workforce/staff_detail.html",
-        {"person": person, "memberships": memberships},
+        {
+            "person": person,
+            "memberships": memberships,
+            "erased": erased,
+            "can_erase": can_erase,
+        },
+    )
+
+
+@role_required(*ORG_ADMINS)
+def staff_erase(request, staff_id):
+    """Confirm, then erase a leaver's personal data (workforce/erasure.py)."""
+    person = get_object_or_404(selectors.visible_staff(request.user), pk=staff_id)
+    if is_erased(person):
+        messages.info(request, _("This person's personal data is already erased."))
+        return redirect("workforce:staff_detail", staff_id=person.pk)
+    if person.termination_date is None:
+        return render(
+            request,
+            "workforce/staff_erase_refused.html",
+            {"person": person},
+            status=409,
+        )
+    form = StaffEraseForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_member_erase(staff_member=person, actor=request.user)
+        except ValidationError as error:
+            # Erased or re-hired by someone else between the page and the click.
+            messages.error(request, " ".join(error.messages))
+        else:
+            # No name in the message: it is kept in the session until shown.
+            messages.success(
+                request,
+                _(
+                    "Personal data erased: name, email, phone, employee id and "
+                    "login. Dates, leaving reason and team history are kept."
+                ),
+            )
+        return redirect("workforce:staff_detail", staff_id=person.pk)
+    return render(
+        request,
+        "workforce/staff_erase.html",
+        {
+            "person": person,
+            "form": form,
+            "memberships": person.memberships.select_related("team__site"),
+        },
+        status=400 if form.is_bound else 200,
     )
 
 
