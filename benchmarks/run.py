@@ -46,6 +46,7 @@ REGISTRY = {
     "panel": ("panel_bench.py", True),
     "analysis": ("analysis_bench.py", False),
     "survey_layout": ("survey_layout.py", False),
+    "report": ("report_bench.py", True),
 }
 
 

@@ -90,7 +90,7 @@ def test_killed_worker_mid_render_report_made_once_and_emailed_once(
             report.step == DRAWING
         )
 
-    wait_for(laying_out, timeout=40, what="the worker to lay out the report's pages")
+    wait_for(laying_out, timeout=60, what="the worker to lay out the report's pages")
     first.kill9()
 
     report.refresh_from_db()
