@@ -11,9 +11,16 @@ completions. Then times, with query counts:
 - ``team_month_panel`` (the ORM -> DataFrame seam),
 - ``people_frame`` (person spells),
 - the whole ``analysis_run`` (panel, spells, fingerprint, models, teams table
-  with suppression through the survey results, KPIs, writing the run).
+  with suppression through the survey results, KPIs, writing the run);
+- the baseline, in the same run: bare SQL ``GROUP BY`` aggregates of the same
+  rows the panel reads (answers by team and period, patient scores by team and
+  month, team spells, course completions and skill assessments by team), fetched
+  with a cursor and nothing else: what reading the data costs at least;
+- team_month_panel's peak traced memory (a separate call under tracemalloc, so
+  tracing does not slow the timed one).
 
-Writes benchmarks/results/panel.json.
+Writes benchmarks/results/panel.json; ``run()`` gives benchmarks/run.py its
+figures (``make bench``).
 
     .venv/bin/python benchmarks/panel_bench.py [--teams 2000] [--months 36]
 """
@@ -24,9 +31,11 @@ import json
 import os
 import platform
 import random
+import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -269,12 +278,77 @@ def timed(label, function, results):
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     results[label] = {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu, 2),
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "queries": len(queries),
     }
     print(f"{label}: {results[label]}", flush=True)
     return value
+
+
+def bare_aggregates(organization) -> int:
+    """The baseline: plain GROUP BYs over the rows the panel reads; rows fetched."""
+    from django.db import connection
+
+    from reports.models import PatientFeedback
+    from surveys.models import Answer, Response, Round
+    from workforce.models import Site, StaffMember, TeamMembership
+    from workforce.skills.models import SkillAssessment
+    from workforce.training.models import Completion
+
+    q = connection.ops.quote_name
+
+    def t(model):
+        return q(model._meta.db_table)
+
+    def c(model, name):
+        return q(model._meta.get_field(name).column)
+
+    if connection.vendor == "postgresql":
+        month = f"date_trunc('month', p.{c(PatientFeedback, 'date')})"
+    else:
+        month = f"strftime('%%Y-%%m', p.{c(PatientFeedback, 'date')})"
+    org = organization.pk
+    queries = [
+        (
+            f"""SELECT r.{c(Response, "team")}, rd.{c(Round, "period")}, COUNT(*),
+                AVG(a.{c(Answer, "value")})
+            FROM {t(Answer)} a
+            JOIN {t(Response)} r ON a.{c(Answer, "response")} = r.{c(Response, "id")}
+            JOIN {t(Round)} rd ON r.{c(Response, "round")} = rd.{c(Round, "id")}
+            WHERE rd.{c(Round, "organization")} = %s
+            GROUP BY r.{c(Response, "team")}, rd.{c(Round, "period")}""",
+            [org],
+        ),
+        (
+            f"""SELECT p.{c(PatientFeedback, "team")}, {month}, COUNT(*),
+                AVG(p.{c(PatientFeedback, "score")})
+            FROM {t(PatientFeedback)} p
+            JOIN {t(Site)} s ON p.{c(PatientFeedback, "site")} = s.{c(Site, "id")}
+            WHERE s.{c(Site, "organization")} = %s
+            GROUP BY p.{c(PatientFeedback, "team")}, {month}""",
+            [org],
+        ),
+    ]
+    # Spells, course completions and skill assessments, each counted by team.
+    for model in (TeamMembership, Completion, SkillAssessment):
+        queries.append(
+            (
+                f"""SELECT s.{c(StaffMember, "team")}, COUNT(*)
+                FROM {t(model)} m
+                JOIN {t(StaffMember)} s
+                    ON m.{c(model, "staff_member")} = s.{c(StaffMember, "id")}
+                WHERE s.{c(StaffMember, "organization")} = %s
+                GROUP BY s.{c(StaffMember, "team")}""",
+                [org],
+            )
+        )
+    fetched = 0
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            fetched += len(cursor.fetchall())
+    return fetched
 
 
 def main(argv=None):
@@ -321,6 +395,14 @@ def main(argv=None):
             lambda: team_month_panel(organization=org, start=first, end=last),
             results,
         )
+        # After the panel, so the baseline finds the same rows as warm in the
+        # caches as the panel did (a cold start would flatter the ratio).
+        timed("bare_sql_aggregates", lambda: bare_aggregates(org), results)
+        # Again, traced, for its peak memory; the timed call above is the figure.
+        tracemalloc.start()
+        team_month_panel(organization=org, start=first, end=last)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
         people = timed(
             "people_frame",
             lambda: people_frame(organization=org, start=first, end=last),
@@ -345,6 +427,10 @@ def main(argv=None):
             "people_rows": len(people),
             "statuses": {k: f["status"] for k, f in run.result["findings"].items()},
             "timings": results,
+            "panel_peak_traced_memory_mb": round(peak_bytes / 2**20, 1),
+            "process_peak_rss_mb": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
             "machine": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -355,6 +441,56 @@ def main(argv=None):
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(output, indent=1))
+    return output
+
+
+def run(*, quick=False, results_dir=ROOT / "benchmarks" / "results"):
+    """The figures for benchmarks/run.py: the panel and a run vs bare SQL."""
+    argv = ["--output", str(results_dir / "panel.json")]
+    if quick:
+        argv += ["--teams", "60", "--months", "12"]
+    result = main(argv)
+    timings = result["timings"]
+    bare = timings["bare_sql_aggregates"]
+    data = result["data"]
+    size = (
+        f"{result['teams']:,} teams x {result['months']} months, "
+        f"{data['answers']:,} answers, {data['patient_scores']:,} patient scores, "
+        f"{data['staff']:,} people, {result['database']}"
+    )
+    baseline_note = (
+        "baseline: bare SQL GROUP BYs over the same rows (answers by team and "
+        f"period, patient scores by team and month, spells, completions and "
+        f"assessments by team) in {bare['queries']} queries, no pandas"
+    )
+
+    def ratio(seconds):
+        return round(seconds / bare["seconds"], 3) if bare["seconds"] else None
+
+    panel = timings["team_month_panel"]
+    analysis = timings["analysis_run"]
+    return [
+        {
+            "name": "panel.team_month_panel_seconds",
+            "value": panel["seconds"],
+            "unit": "s",
+            "baseline": bare["seconds"],
+            "ratio": ratio(panel["seconds"]),
+            "notes": f"team_month_panel, {result['panel_rows']:,} team-months in "
+            f"{panel['queries']} queries, {size}; peak traced memory "
+            f"{result['panel_peak_traced_memory_mb']} MB; {baseline_note}",
+        },
+        {
+            "name": "panel.analysis_run_seconds",
+            "value": analysis["seconds"],
+            "unit": "s",
+            "baseline": bare["seconds"],
+            "ratio": ratio(analysis["seconds"]),
+            "notes": f"analysis_run end to end (panel, spells, models, teams table "
+            f"with suppression, KPIs, stored) in {analysis['queries']} queries; "
+            f"process peak RSS {result['process_peak_rss_mb']} MB; same baseline",
+        },
+    ]
 
 
 if __name__ == "__main__":
