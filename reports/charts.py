@@ -38,6 +38,8 @@ STATUS_LABELS = {
 # Colour-blind safe (Okabe–Ito), in the order series are drawn.
 SERIES_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
 SUPPRESSED = "suppressed"
+_ID = re.compile(r'(\sid=")([^"]+)"')
+_REFERENCE = re.compile(r'((?:href="|url\()#)([^")]+)')
 _FIXED_SIZE = re.compile(r'(<svg[^>]*?) width="[^"]+" height="[^"]+"')
 
 _RC = {
@@ -74,9 +76,12 @@ def _svg(fig: Figure, title: str) -> str:
     markup = buffer.getvalue()
     markup = markup[markup.index("<svg") :]
     # Fixed sizes in pt would overflow a 360 px phone: scale with the container.
-    markup = re.sub(
-        r'(<svg[^>]*?) width="[^"]+" height="[^"]+"', r"\1", markup, count=1
-    )
+    markup = _FIXED_SIZE.sub(r"\1", markup, count=1)
+    # matplotlib numbers its ids from 1 in every figure, so several charts on one
+    # page would share "figure_1", "axes_1" and clip paths: prefix them per chart.
+    prefix = f"{_slug(title)}-"
+    markup = _ID.sub(lambda m: f'{m.group(1)}{prefix}{m.group(2)}"', markup)
+    markup = _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", markup)
     return markup.replace("<svg ", '<svg class="chart-svg" aria-hidden="true" ', 1)
 
 

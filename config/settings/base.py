@@ -207,6 +207,12 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # count them: staff must be able to answer while Redis is down.
 RATELIMIT_FAIL_OPEN = True
 CELERY_TASK_ACKS_LATE = True
+# With acks_late, Redis hands a dead worker's unacknowledged message to another
+# worker after the visibility timeout (default one hour). Half an hour keeps a
+# killed report or reminder run from waiting an hour, and stays above the longest
+# countdown any task uses (the report's retry after its 10-minute lease), so a
+# held message is never delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE

@@ -84,3 +84,18 @@ def test_flywheel_cycle_names_each_stage_and_status():
         ["2. Cross-trained", "61%", "off target"],
     ]
     assert "Cross-trained" in " ".join(_texts(chart.svg))
+
+
+def test_two_charts_on_one_page_share_no_ids_and_every_reference_resolves():
+    first, second = (
+        charts.bar_chart(
+            title=title, alt="a", categories=["Front desk", "Hygiene"], values=[4, 9]
+        )
+        for title in ("Turnover by team", "Coverage by team")
+    )
+
+    first_ids = re.findall(r' id="([^"]+)"', first.svg)
+    second_ids = re.findall(r' id="([^"]+)"', second.svg)
+    assert first_ids and not set(first_ids) & set(second_ids)
+    references = set(re.findall(r'(?:href="|url\()#([^")]+)', first.svg))
+    assert references and references <= set(first_ids)
