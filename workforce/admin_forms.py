@@ -9,6 +9,8 @@ from django.db.models import Q, UniqueConstraint
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from surveys.anonymity import organization_set_min_group_size
+
 from . import selectors
 from .audit import audit_record
 from .models import AuditEvent, JobRole, Role, Site, StaffMember, Team
@@ -65,24 +67,36 @@ class OrganizationScopedForm(WagtailAdminModelForm):
 
 
 class OrganizationForm(OrganizationScopedForm):
+    """Name and time zone saved here; the anonymity threshold through its service.
+
+    ``surveys.anonymity.organization_set_min_group_size`` is the one way to
+    change the threshold: it refuses a change while a round has unreleased
+    responses and writes the audit event. ``save()`` raises its
+    ``ValidationError``; :class:`workforce.wagtail_hooks.OrganizationEditView`
+    shows it on the field.
+    """
+
     timezone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
     )
 
     def save(self, commit=True):
-        organization = super().save(commit=commit)
-        if "min_group_size" in self.changed_data:
-            audit_record(
-                organization=organization,
-                actor=self.for_user,
-                action=AuditEvent.Action.THRESHOLD_CHANGED,
-                target=f"Minimum group size of {organization.name}",
-                detail={
-                    "from": self.initial.get("min_group_size"),
-                    "to": organization.min_group_size,
-                },
-            )
+        if not commit:
+            raise ValueError("OrganizationForm saves through a service: commit only.")
+        organization = super().save(commit=False)
+        min_group_size = organization.min_group_size
+        if self.instance.pk is not None and "min_group_size" in self.changed_data:
+            # Everything else first, with the stored threshold, then the service.
+            organization.min_group_size = self.initial["min_group_size"]
+            organization.save()
+            self.save_m2m()
+            organization.min_group_size = organization_set_min_group_size(
+                organization=organization, k=min_group_size, actor=self.for_user
+            ).min_group_size
+        else:
+            organization.save()
+            self.save_m2m()
         return organization
 
 

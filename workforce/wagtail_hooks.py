@@ -11,7 +11,7 @@ all comes from the role (``workforce.auth_backends.RolePermissionBackend``).
 import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404, redirect
@@ -220,12 +220,27 @@ class UserFilterSet(WagtailFilterSet):
 # --- The screens ---------------------------------------------------------------
 
 
+class OrganizationEditView(ScopedEditView):
+    def form_valid(self, form):
+        # OrganizationForm.save() changes the threshold through its service,
+        # which refuses while a round has unreleased responses: show that on
+        # the field, with nothing saved (the name and time zone roll back too).
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error("min_group_size", error)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
 class OrganizationViewSet(OrganizationScopedViewSet):
     model = Organization
     name = "workforce_organization"
     url_prefix = "workforce/organization"
     icon = "site"
     menu_label = _("Organization")
+    edit_view_class = OrganizationEditView
     list_display = ["name", "timezone", "min_group_size"]
     inspect_view_fields = ["name", "slug", "timezone", "min_group_size"]
     base_form_class = OrganizationForm
