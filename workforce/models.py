@@ -332,6 +332,7 @@ class AuditEvent(models.Model):
         IMPORT_APPLIED = "import_applied", "Import applied"
         DATA_ERASED = "data_erased", "Personal data erased"
         DATA_PURGED = "data_purged", "Raw data purged"
+        MFA_RESET = "mfa_reset", "Two-step sign-in reset"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="audit_events"

@@ -47,6 +47,16 @@ urlpatterns += [
     ),
 ]
 
+# Resetting someone else's second factor needs a verified session, as any page.
+urlpatterns += [
+    path("two-factor-reset/", mfa_views.mfa_reset_list, name="mfa_reset_list"),
+    path(
+        "two-factor-reset/<int:user_id>/",
+        mfa_views.mfa_reset_confirm,
+        name="mfa_reset_confirm",
+    ),
+]
+
 urlpatterns += [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/audit-log.csv", views.audit_log_csv, name="audit_log_csv"),

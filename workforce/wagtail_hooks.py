@@ -15,7 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -24,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from . import selectors, staff
@@ -33,6 +35,7 @@ from .admin_forms import (
     OrganizationUserForm,
     StaffMemberForm,
 )
+from .mfa.services import mfa_resettable_users
 from .models import (
     JobRole,
     Organization,
@@ -407,7 +410,20 @@ class OrganizationUserCreateView(OrganizationUserPolicyMixin, ScopedCreateView):
 
 
 class OrganizationUserEditView(OrganizationUserPolicyMixin, ScopedEditView):
-    pass
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        # Owners only (HR edits logins too, but may not reset a second factor).
+        if mfa_resettable_users(self.request.user).filter(pk=self.object.pk).exists():
+            buttons.append(
+                Button(
+                    _("Reset two-step sign-in"),
+                    url=reverse("workforce:mfa_reset_confirm", args=[self.object.pk]),
+                    icon_name="key",
+                    priority=40,
+                )
+            )
+        return buttons
 
 
 class OrganizationUserDeleteView(OrganizationUserPolicyMixin, ScopedDeleteView):

@@ -21,7 +21,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from workforce.models import User
+from workforce.audit import audit_record
+from workforce.models import AuditEvent, Role, User
 
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -118,6 +119,61 @@ def mfa_verify(*, user: User, token: str) -> Verification:
         if device.verify_token(token):
             return Verification(device)
     return Verification(None, _wrong_code_message())
+
+
+def mfa_resettable_users(actor: User):
+    """Logins whose second factor ``actor`` may reset (see :func:`mfa_reset`).
+
+    A superuser: every organization's logins. An owner: their organization's
+    logins, not superusers. Nobody resets their own: a stolen session must
+    not be able to swap in another phone. Everyone else: none.
+    """
+    if not actor.is_authenticated or not actor.is_active:
+        return User.objects.none()
+    if actor.is_superuser:
+        users = User.objects.filter(organization__isnull=False)
+    elif actor.organization_id and actor.role == Role.OWNER:
+        users = User.objects.filter(
+            organization_id=actor.organization_id, is_superuser=False
+        )
+    else:
+        return User.objects.none()
+    return users.exclude(pk=actor.pk).select_related("organization")
+
+
+def can_reset_mfa(actor: User) -> bool:
+    """Whether ``actor`` may reset anyone's second factor at all."""
+    return bool(
+        actor.is_authenticated
+        and actor.is_active
+        and (actor.is_superuser or (actor.organization_id and actor.role == Role.OWNER))
+    )
+
+
+def mfa_reset(*, user: User, actor: User) -> int:
+    """Remove ``user``'s authenticator and backup codes (a lost phone).
+
+    They enrol a new authenticator at their next sign-in; a session they have
+    open stops counting as verified at its next request (django-otp finds no
+    device). Written to the audit log. Returns the number of devices removed.
+    """
+    if not mfa_resettable_users(actor).filter(pk=user.pk).exists():
+        raise PermissionError(f"{actor} may not reset the second factor of {user}.")
+    with transaction.atomic():
+        backup_codes = StaticToken.objects.filter(device__user=user).count()
+        authenticators, _ = TOTPDevice.objects.filter(user=user).delete()
+        backup_devices, _ = StaticDevice.objects.filter(user=user).delete()
+        audit_record(
+            organization=user.organization,
+            actor=actor,
+            action=AuditEvent.Action.MFA_RESET,
+            target=f"User {user.get_username()}",
+            detail={
+                "authenticators_removed": authenticators,
+                "unused_backup_codes_removed": backup_codes,
+            },
+        )
+    return authenticators + backup_devices
 
 
 def has_confirmed_device(user: User) -> bool:

@@ -3,16 +3,21 @@
 from urllib.parse import urlencode
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import mfa_required, services
+from . import MFA_ROLES, mfa_required, services
 from .forms import BackupCodeAwareForm, CodeForm
 
 _NEW_CODES_SESSION_KEY = "mfa_new_backup_codes"
@@ -119,3 +124,62 @@ def _with_next(request, name):
     url = reverse(name)
     next_url = _next_url(request)
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+# --- Reset someone's second factor (a lost phone): owners and superusers ------
+
+
+def _reset_allowed(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not services.can_reset_mfa(request.user):
+        raise PermissionDenied
+    return None
+
+
+@never_cache
+def mfa_reset_list(request):
+    """The logins whose two-step sign-in the user may reset, with their status."""
+    refused = _reset_allowed(request)
+    if refused:
+        return refused
+    enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    users = (
+        services.mfa_resettable_users(request.user)
+        .filter(Q(role__in=MFA_ROLES) | Q(is_superuser=True))
+        .annotate(enrolled=Exists(enrolled))
+        .order_by("organization__name", "last_name", "first_name", "username")
+    )
+    return render(
+        request,
+        "registration/mfa_reset_list.html",
+        {"users": users, "show_organization": request.user.is_superuser},
+    )
+
+
+@never_cache
+def mfa_reset_confirm(request, user_id):
+    """Confirm, then remove the user's authenticator and backup codes."""
+    refused = _reset_allowed(request)
+    if refused:
+        return refused
+    target = get_object_or_404(services.mfa_resettable_users(request.user), pk=user_id)
+    if request.method == "POST":
+        services.mfa_reset(user=target, actor=request.user)
+        messages.success(
+            request,
+            _(
+                "Two-step sign-in reset for %(user)s. They set up their "
+                "authenticator app again the next time they sign in."
+            )
+            % {"user": target.get_full_name() or target.get_username()},
+        )
+        return redirect("workforce:mfa_reset_list")
+    return render(
+        request,
+        "registration/mfa_reset_confirm.html",
+        {
+            "target": target,
+            "enrolled": services.has_confirmed_device(target),
+        },
+    )
