@@ -36,6 +36,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.actions.models import ActionPlan
+from reports.flywheel_report.storage import report_storage
 from reports.models import AnalysisRun, FlywheelReport, PatientFeedbackBatch
 from reports.patients.capture import capture_point_create
 from tests.factories import (
@@ -62,7 +63,9 @@ PUBLIC = {
     "set_language": "switches the caller's language (i18n)",
     "surveys:": "anonymous staff survey pages (/s/): a code, not a login, admits",
     "patient:": "anonymous patient feedback pages (/p/): the poster's token admits",
-    "workforce:mfa_": "the caller's own second-factor pages (workforce/mfa)",
+    "workforce:mfa_verify": "the caller's own second-factor step (workforce/mfa)",
+    "workforce:mfa_setup": "enrolling the caller's own authenticator",
+    "workforce:mfa_backup_codes": "the caller's own backup codes",
     "wagtail_serve": "Wagtail's public content pages (/pages/)",
     "wagtailcore_login": "Wagtail's login for restricted content pages",
     "wagtailcore_authenticate_with_password": "password form of a restricted page",
@@ -145,8 +148,9 @@ def _fill(route, values):
 
 
 @pytest.fixture
-def world(org_world):
+def world(org_world, settings, tmp_path):
     """org_world plus one object of every kind per "other party" variant."""
+    settings.PRIVATE_STORAGE_ROOT = str(tmp_path)
     w = org_world
     org, other = w["org"], w["other_org"]
     owner = w["users"][Role.OWNER]
@@ -182,6 +186,11 @@ def world(org_world):
             ),
             "value": value,
             "point": capture_point_create(site=site, team=team),
+            # A login in that team, site or organization (second-factor reset).
+            "user": UserFactory(
+                organization=organization,
+                role=Role.TEAM_LEAD if variant == "team" else Role.SITE_MANAGER,
+            ),
             "action": ActionPlan.objects.create(
                 organization=organization,
                 title="Protected breaks",
@@ -216,12 +225,7 @@ def world(org_world):
                 period_start=datetime.date(2025, 1, 1),
                 period_end=datetime.date(2025, 6, 1),
             ),
-            "report": FlywheelReport.objects.create(
-                organization=organization,
-                period_label="2025-06",
-                period_start=datetime.date(2025, 6, 1),
-                version=1,
-            ),
+            "report": _finished_report(organization),
             # Back-office models (Wagtail viewsets), by model label.
             "skills.Skill": SkillFactory(organization=organization),
             "skills.TeamSkillRequirement": TeamSkillRequirementFactory(
@@ -242,6 +246,33 @@ def world(org_world):
         objects["team"][key] = objects["site"][key]
     w["objects"] = objects
     return w
+
+
+def _finished_report(organization):
+    """A ready report with a real file, so only scoping stands between it and
+    a download (a queued one is a 404 for everyone)."""
+    report = FlywheelReport.objects.create(
+        organization=organization,
+        period_label="2025-06",
+        period_start=datetime.date(2025, 6, 1),
+        version=1,
+        status=FlywheelReport.Status.DONE,
+        page_count=1,
+    )
+    report.file.name = report_storage().write_atomically(
+        f"{organization.slug}/report-{report.pk}.pdf", TINY_PDF
+    )
+    report.save(update_fields=["file"])
+    return report
+
+
+# A one-page PDF with no content: enough for a download, nothing to render.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _pulse_schedule(organization, survey):
@@ -273,6 +304,7 @@ FILLERS = {
     "run_id": _by_pk("run"),
     "report_id": _by_pk("report"),
     "action_id": _by_pk("action"),
+    "user_id": _by_pk("user"),
     # Not objects: the dashboards' "every table as one workbook" export.
     "table": lambda objects: "all",
     "file_format": lambda objects: "xlsx",
@@ -325,6 +357,15 @@ def _denied(response):
     return False
 
 
+def _body(response):
+    if not response.streaming:
+        return response.content
+    try:
+        return b"".join(response.streaming_content)
+    finally:
+        response.close()
+
+
 def _describe(response):
     return f"{response.status_code} {response.get('Location', '')}".strip()
 
@@ -360,7 +401,7 @@ def test_every_app_url_refuses_other_parties(client, world, role):
                             f"another {variant}'s object: {_describe(response)}"
                         )
                 elif response.status_code == 200 and role != "other_owner":
-                    body = response.content.decode(errors="replace")
+                    body = _body(response).decode(errors="replace")
                     shown = [m for m in FOREIGN_MARKERS if m in body]
                     if shown:
                         problems.append(
