@@ -104,43 +104,7 @@ def recommended_actions(
                     team=row.team,
                 )
             )
-    burnout = str(Measure.BURNOUT)
-    engagement = str(Measure.ENGAGEMENT)
-    for row in heatmap.rows:
-        if row.suppressed or row.kind not in (TEAM, OTHER_TEAMS):
-            continue
-        value = row.scores.get(burnout)
-        if value is not None and row.statuses.get(burnout) == OFF:
-            actions.append(
-                Action(
-                    title=f"Workload review in {row.label}",
-                    evidence=(
-                        f"{value:g}% report burnout in {heatmap.round_label} "
-                        f"({row.respondents} respondents; target below "
-                        f"{BURNOUT_TARGET:g}%)"
-                    ),
-                    stage="engaged",
-                    priority=0,
-                    site=row.site,
-                    team=row.label,
-                )
-            )
-        value = row.scores.get(engagement)
-        if value is not None and row.statuses.get(engagement) == OFF:
-            actions.append(
-                Action(
-                    title=f"Talk through the survey results with {row.label}",
-                    evidence=(
-                        f"engagement {value:g} of 100 in {heatmap.round_label} "
-                        f"({row.respondents} respondents; target "
-                        f"{ENGAGEMENT_TARGET:g})"
-                    ),
-                    stage="engaged",
-                    priority=1,
-                    site=row.site,
-                    team=row.label,
-                )
-            )
+    actions.extend(_survey_actions(heatmap))
     patients = next(s for s in stages if s.key == "patients")
     if patients.status in (WATCH, OFF):
         low = sorted(
@@ -197,4 +161,50 @@ def recommended_actions(
             )
         )
     actions.sort(key=lambda a: a.priority)
+    return actions
+
+
+# A team's survey measure off target calls for an action: (measure, priority,
+# title, the figure, the target); the evidence adds the round and respondents.
+SURVEY_ACTIONS = (
+    (
+        Measure.BURNOUT,
+        0,
+        "Workload review in {team}",
+        "{value:g}% report burnout",
+        f"below {BURNOUT_TARGET:g}%",
+    ),
+    (
+        Measure.ENGAGEMENT,
+        1,
+        "Talk through the survey results with {team}",
+        "engagement {value:g} of 100",
+        f"{ENGAGEMENT_TARGET:g}",
+    ),
+)
+
+
+def _survey_actions(heatmap: Heatmap) -> list[Action]:
+    """An action for each team (shown, not hidden) and measure off target."""
+    actions = []
+    for row in heatmap.rows:
+        if row.suppressed or row.kind not in (TEAM, OTHER_TEAMS):
+            continue
+        for measure, priority, title, figure, target in SURVEY_ACTIONS:
+            value = row.scores.get(str(measure))
+            if value is None or row.statuses.get(str(measure)) != OFF:
+                continue
+            actions.append(
+                Action(
+                    title=title.format(team=row.label),
+                    evidence=(
+                        f"{figure.format(value=value)} in {heatmap.round_label} "
+                        f"({row.respondents} respondents; target {target})"
+                    ),
+                    stage="engaged",
+                    priority=priority,
+                    site=row.site,
+                    team=row.label,
+                )
+            )
     return actions

@@ -64,17 +64,12 @@ def _turnover_rows(
         voluntary, v_count, heads = _panel_rate(part, "voluntary_leavers")
         involuntary, i_count, _heads = _panel_rate(part, "involuntary_leavers")
         rows.append(
-            TurnoverRow(
-                group_by=group_by,
-                label=label,
-                headcount=_round1(heads) if not part.empty else None,
-                voluntary_leavers=v_count,
-                involuntary_leavers=i_count,
-                voluntary_rate=voluntary,
-                involuntary_rate=involuntary,
-                status=status_below(
-                    voluntary, VOLUNTARY_TURNOVER_TARGET, VOLUNTARY_TURNOVER_WATCH
-                ),
+            _turnover_row(
+                group_by,
+                label,
+                _round1(heads) if not part.empty else None,
+                (v_count, i_count),
+                (voluntary, involuntary),
             )
         )
 
@@ -100,20 +95,33 @@ def _turnover_rows(
                 v_rate = _round1(100.0 * voluntary_count / person_years)
                 i_rate = _round1(100.0 * involuntary_count / person_years)
             rows.append(
-                TurnoverRow(
-                    group_by=group_by,
-                    label=_group_label(group_by, key),
-                    headcount=_round1(person_years) if person_years else None,
-                    voluntary_leavers=voluntary_count,
-                    involuntary_leavers=involuntary_count,
-                    voluntary_rate=v_rate,
-                    involuntary_rate=i_rate,
-                    status=status_below(
-                        v_rate, VOLUNTARY_TURNOVER_TARGET, VOLUNTARY_TURNOVER_WATCH
-                    ),
+                _turnover_row(
+                    group_by,
+                    _group_label(group_by, key),
+                    _round1(person_years) if person_years else None,
+                    (voluntary_count, involuntary_count),
+                    (v_rate, i_rate),
                 )
             )
     return rows
+
+
+def _turnover_row(group_by, label, headcount, leavers, rates) -> TurnoverRow:
+    """A row from (voluntary, involuntary) leavers and rates, judged on the
+    voluntary rate."""
+    (voluntary_leavers, involuntary_leavers), (voluntary, involuntary) = leavers, rates
+    return TurnoverRow(
+        group_by=group_by,
+        label=label,
+        headcount=headcount,
+        voluntary_leavers=voluntary_leavers,
+        involuntary_leavers=involuntary_leavers,
+        voluntary_rate=voluntary,
+        involuntary_rate=involuntary,
+        status=status_below(
+            voluntary, VOLUNTARY_TURNOVER_TARGET, VOLUNTARY_TURNOVER_WATCH
+        ),
+    )
 
 
 def _group_label(group_by: str, key) -> str:
