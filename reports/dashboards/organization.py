@@ -528,6 +528,23 @@ def _health(organization, site, period) -> FlywheelHealth:
     return flywheel_health(organization=organization, site=site, period=period)
 
 
+def flywheel_section(health: FlywheelHealth) -> Section:
+    return Section(
+        "flywheel",
+        _("The flywheel against its targets"),
+        [flywheel_chart(health)],
+        [stages_table(health)],
+    )
+
+
+def trends_section(
+    health: FlywheelHealth, title: str, sites: list[Site], tables: list[Table]
+) -> Section:
+    """Patient NPS and engagement per site in ``sites``, then ``tables``."""
+    charts_ = site_trend_charts(health.scope.organization, sites, health.period)
+    return Section("trends", title, charts_, tables)
+
+
 def owner_dashboard(
     *, organization: Organization, period: ReportPeriod
 ) -> OrganizationDashboard:
@@ -537,16 +554,11 @@ def owner_dashboard(
         kind=OWNER,
         health=health,
         sections=[
-            Section(
-                "flywheel",
-                _("The flywheel against its targets"),
-                [flywheel_chart(health)],
-                [stages_table(health)],
-            ),
-            Section(
-                "trends",
+            flywheel_section(health),
+            trends_section(
+                health,
                 _("Trends per site"),
-                site_trend_charts(organization, sites, period),
+                sites,
                 [turnover_table(health, "site", _("by site"))],
             ),
             Section(
@@ -635,18 +647,8 @@ def site_dashboard(*, site: Site, period: ReportPeriod) -> OrganizationDashboard
         kind=SITE,
         health=health,
         sections=[
-            Section(
-                "flywheel",
-                _("The flywheel against its targets"),
-                [flywheel_chart(health)],
-                [stages_table(health)],
-            ),
-            Section(
-                "trends",
-                _("Trends"),
-                site_trend_charts(organization, [site], period),
-                [],
-            ),
+            flywheel_section(health),
+            trends_section(health, _("Trends"), [site], []),
             *people_sections(health, groups=TURNOVER_GROUPS[1:]),
         ],
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from reports import charts
+from reports.health import TRAINING_TARGET, TRAINING_WATCH, status_at_least
 from surveys.models import Measure, Round, RoundStatus
 from surveys.results import NoResults, Scope, results_payload
 from surveys.results_compute import DISTRIBUTION, RATE
@@ -33,9 +34,6 @@ from .tables import Table, percent
 TREND_ROUNDS = 6
 RECOGNITION_MONTHS = 6
 RECENT_RECOGNITIONS = 10
-# Share of required courses held that reads as on target, and as worth watching.
-TRAINING_TARGET = 95.0
-TRAINING_WATCH = 85.0
 TREND_MEASURES = (Measure.ENGAGEMENT, Measure.BURNOUT)
 
 
@@ -260,14 +258,6 @@ def training_due_table(matrix: Matrix) -> Table:
     )
 
 
-def training_status(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    if value >= TRAINING_TARGET:
-        return "met"
-    return "watch" if value >= TRAINING_WATCH else "off"
-
-
 def training_chart(matrix: Matrix, scope_name: str) -> charts.Chart | None:
     summaries = matrix.course_summaries()
     if not summaries:
@@ -284,7 +274,7 @@ def training_chart(matrix: Matrix, scope_name: str) -> charts.Chart | None:
         values=values,
         value_label=_("Compliance (%)"),
         target=TRAINING_TARGET,
-        statuses=[training_status(v) for v in values],
+        statuses=[status_at_least(v, TRAINING_TARGET, TRAINING_WATCH) for v in values],
         unit="%",
         extra_columns={
             _("People required"): [str(s.total) for _c, s in summaries],

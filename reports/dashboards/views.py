@@ -87,11 +87,28 @@ def _organization(request):
     return organization
 
 
-@role_required(Role.OWNER)
-def owner_view(request):
+def _organization_dashboard(request, build):
+    """(organization, period, period error, dashboard) from ``build`` for the
+    user's organization and the asked period."""
     organization = _organization(request)
     period, error = _period(request, organization)
-    dashboard = org_dashboards.owner_dashboard(organization=organization, period=period)
+    return organization, period, error, build(organization=organization, period=period)
+
+
+def _site_dashboard(request, site_id):
+    """(site, period, period error, dashboard) for a site the user may see."""
+    site = get_object_or_404(
+        scope.visible_sites(request.user).select_related("organization"), pk=site_id
+    )
+    period, error = _period(request, site.organization)
+    return site, period, error, org_dashboards.site_dashboard(site=site, period=period)
+
+
+@role_required(Role.OWNER)
+def owner_view(request):
+    _org, period, error, dashboard = _organization_dashboard(
+        request, org_dashboards.owner_dashboard
+    )
     return _organization_page(
         request, dashboard, period, error, "dashboards:owner_export", []
     )
@@ -99,9 +116,9 @@ def owner_view(request):
 
 @role_required(Role.OWNER, Role.HR)
 def hr_view(request):
-    organization = _organization(request)
-    period, error = _period(request, organization)
-    dashboard = org_dashboards.hr_dashboard(organization=organization, period=period)
+    _org, period, error, dashboard = _organization_dashboard(
+        request, org_dashboards.hr_dashboard
+    )
     return _organization_page(
         request, dashboard, period, error, "dashboards:hr_export", []
     )
@@ -109,11 +126,7 @@ def hr_view(request):
 
 @role_required(Role.OWNER, Role.HR, Role.SITE_MANAGER)
 def site_view(request, site_id):
-    site = get_object_or_404(
-        scope.visible_sites(request.user).select_related("organization"), pk=site_id
-    )
-    period, error = _period(request, site.organization)
-    dashboard = org_dashboards.site_dashboard(site=site, period=period)
+    site, period, error, dashboard = _site_dashboard(request, site_id)
     return _organization_page(
         request, dashboard, period, error, "dashboards:site_export", [site.pk]
     )
@@ -148,8 +161,10 @@ def export_links(url_name: str, args: list, tables: list[Table]) -> dict:
     return links
 
 
-def _export(request, *, tables: list[Table], table: str, file_format: str, stem, what):
-    """The chosen table (or every table, XLSX only) as a download, audited."""
+def _export(request, dashboard, *, table: str, file_format: str, stem, what):
+    """The dashboard's chosen table (or every table, XLSX only) as a download,
+    audited."""
+    tables = dashboard.tables()
     if file_format not in FORMATS:
         raise Http404
     if table == ALL_TABLES and file_format == "xlsx":
@@ -178,7 +193,7 @@ def team_export(request, team_id, table, file_format):
     dashboard = team_dashboard(user=request.user, team=team)
     return _export(
         request,
-        tables=dashboard.tables(),
+        dashboard,
         table=table,
         file_format=file_format,
         stem=f"team-{team.slug}-{dashboard.today.isoformat()}",
@@ -186,48 +201,40 @@ def team_export(request, team_id, table, file_format):
     )
 
 
-@role_required(Role.OWNER)
-def owner_export(request, table, file_format):
-    organization = _organization(request)
-    period, _error = _period(request, organization)
-    dashboard = org_dashboards.owner_dashboard(organization=organization, period=period)
+def _period_export(request, dashboard, period, kind, subject, table, file_format):
+    """An organization or site dashboard's export, named after ``subject`` (the
+    organization or the site) and the period."""
     return _export(
         request,
-        tables=dashboard.tables(),
+        dashboard,
         table=table,
         file_format=file_format,
-        stem=f"owner-{organization.slug}-{period.label}",
-        what=f"Owner dashboard {organization.name} {period.label}",
+        stem=f"{kind.lower()}-{subject.slug}-{period.label}",
+        what=f"{kind} dashboard {subject.name} {period.label}",
+    )
+
+
+@role_required(Role.OWNER)
+def owner_export(request, table, file_format):
+    organization, period, _error, dashboard = _organization_dashboard(
+        request, org_dashboards.owner_dashboard
+    )
+    return _period_export(
+        request, dashboard, period, "Owner", organization, table, file_format
     )
 
 
 @role_required(Role.OWNER, Role.HR)
 def hr_export(request, table, file_format):
-    organization = _organization(request)
-    period, _error = _period(request, organization)
-    dashboard = org_dashboards.hr_dashboard(organization=organization, period=period)
-    return _export(
-        request,
-        tables=dashboard.tables(),
-        table=table,
-        file_format=file_format,
-        stem=f"hr-{organization.slug}-{period.label}",
-        what=f"HR dashboard {organization.name} {period.label}",
+    organization, period, _error, dashboard = _organization_dashboard(
+        request, org_dashboards.hr_dashboard
+    )
+    return _period_export(
+        request, dashboard, period, "HR", organization, table, file_format
     )
 
 
 @role_required(Role.OWNER, Role.HR, Role.SITE_MANAGER)
 def site_export(request, site_id, table, file_format):
-    site = get_object_or_404(
-        scope.visible_sites(request.user).select_related("organization"), pk=site_id
-    )
-    period, _error = _period(request, site.organization)
-    dashboard = org_dashboards.site_dashboard(site=site, period=period)
-    return _export(
-        request,
-        tables=dashboard.tables(),
-        table=table,
-        file_format=file_format,
-        stem=f"site-{site.slug}-{period.label}",
-        what=f"Site dashboard {site.name} {period.label}",
-    )
+    site, period, _error, dashboard = _site_dashboard(request, site_id)
+    return _period_export(request, dashboard, period, "Site", site, table, file_format)

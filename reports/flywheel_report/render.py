@@ -118,45 +118,27 @@ def report_charts(health: FlywheelHealth) -> dict[str, charts.Chart | None]:
         else None
     )
     coverage = health.coverage
-    drawn["coverage"] = (
-        charts.bar_chart(
-            title="Cross-training coverage by team",
-            alt=(
-                "Share of each team's required skills held by enough people; the "
-                f"dashed line is the {COVERAGE_TARGET:g}% target"
-            ),
-            categories=[f"{r.team} ({r.site})" for r in coverage],
-            values=[r.coverage for r in coverage],
-            value_label="% of required skills covered",
-            target=COVERAGE_TARGET,
-            statuses=[r.status for r in coverage],
-            unit="%",
-            extra_columns={
-                "Single points of failure": [
-                    ", ".join(r.spof_skills) or "none" for r in coverage
-                ]
-            },
-        )
-        if coverage
-        else None
+    drawn["coverage"] = _team_percent_chart(
+        coverage,
+        title="Cross-training coverage by team",
+        share="Share of each team's required skills held by enough people",
+        values=[r.coverage for r in coverage],
+        value_label="% of required skills covered",
+        target=COVERAGE_TARGET,
+        extra_columns={
+            "Single points of failure": [
+                ", ".join(r.spof_skills) or "none" for r in coverage
+            ]
+        },
     )
     training = health.training.by_team
-    drawn["training"] = (
-        charts.bar_chart(
-            title="Training compliance by team",
-            alt=(
-                "Share of required certificates valid in each team; the dashed line "
-                f"is the {TRAINING_TARGET:g}% target"
-            ),
-            categories=[f"{r.team} ({r.site})" for r in training],
-            values=[r.compliance for r in training],
-            value_label="% valid",
-            target=TRAINING_TARGET,
-            statuses=[r.status for r in training],
-            unit="%",
-        )
-        if training
-        else None
+    drawn["training"] = _team_percent_chart(
+        training,
+        title="Training compliance by team",
+        share="Share of required certificates valid in each team",
+        values=[r.compliance for r in training],
+        value_label="% valid",
+        target=TRAINING_TARGET,
     )
     recognition = health.recognition
     shown = [r for r in recognition if r.per_head is not None]
@@ -201,6 +183,26 @@ def report_charts(health: FlywheelHealth) -> dict[str, charts.Chart | None]:
         else None
     )
     return drawn
+
+
+def _team_percent_chart(
+    rows, *, title, share, values, value_label, target, extra_columns=None
+) -> charts.Chart | None:
+    """A bar a team (``rows`` have ``team``, ``site`` and ``status``), in percent
+    against ``target``; None when there are no rows."""
+    if not rows:
+        return None
+    return charts.bar_chart(
+        title=title,
+        alt=f"{share}; the dashed line is the {target:g}% target",
+        categories=[f"{r.team} ({r.site})" for r in rows],
+        values=values,
+        value_label=value_label,
+        target=target,
+        statuses=[r.status for r in rows],
+        unit="%",
+        extra_columns=extra_columns,
+    )
 
 
 def report_context(health: FlywheelHealth, *, paper: str, run_label: str = "") -> dict:
