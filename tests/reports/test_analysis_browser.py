@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from reports.services import analysis_run
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from tests.factories import UserFactory
 from tests.reports.analysis_world import simulated_group
 from workforce.models import Role
@@ -27,9 +26,7 @@ def test_analysis_pages_at_phone_width(transactional_db, live_server):
     world = simulated_group(slug="browser-group")
     run = analysis_run(organization=world["org"], start="2025-01", end="2025-08")
     owner = UserFactory(organization=world["org"], role=Role.OWNER)
-    client = Client()
-    client.force_login(owner)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = session_cookie(owner)
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
@@ -37,16 +34,7 @@ def test_analysis_pages_at_phone_width(transactional_db, live_server):
             executable_path=CHROMIUM,
             args=CHROMIUM_ARGS,
         )
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": session,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        context = signed_in_context(browser, live_server, session)
         page = context.new_page()
         for path, artifact in (
             ("/reports/analysis/", "analysis-home-360.png"),

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from workforce.erasure import is_erased
 from workforce.models import Role, TerminationReason
 
@@ -36,25 +35,14 @@ def test_hr_erases_a_leaver_at_phone_width(transactional_db, org_world, live_ser
     leaver.termination_date = datetime.date(2025, 9, 30)
     leaver.termination_reason = TerminationReason.VOLUNTARY
     leaver.save()
-    client = Client()
-    client.force_login(org_world["users"][Role.HR])
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = session_cookie(org_world["users"][Role.HR])
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": session,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        context = signed_in_context(browser, live_server, session)
         page = context.new_page()
         page.goto(f"{live_server.url}/workforce/people/{leaver.pk}/")
         page.get_by_role("link", name="Erase personal data").click()

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -20,9 +19,7 @@ def test_menu_folds_on_a_phone_and_stays_open_on_a_desk(org_world, live_server):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
-    client = Client()
-    client.force_login(org_world["users"]["owner"])
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = session_cookie(org_world["users"]["owner"])
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
@@ -30,16 +27,7 @@ def test_menu_folds_on_a_phone_and_stays_open_on_a_desk(org_world, live_server):
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
         for width, folded in ((360, True), (1280, False)):
-            context = browser.new_context(viewport={"width": width, "height": 740})
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    }
-                ]
-            )
+            context = signed_in_context(browser, live_server, session, width=width)
             page = context.new_page()
             page.goto(live_server.url + "/")
             people = page.get_by_role("link", name="People", exact=True)

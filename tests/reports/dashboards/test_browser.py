@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from workforce.models import Role
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -16,12 +15,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium not installed"),
 ]
-
-
-def session_for(user):
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def test_dashboards_at_phone_width(transactional_db, live_server, dash_world):
@@ -45,23 +38,14 @@ def test_dashboards_at_phone_width(transactional_db, live_server, dash_world):
         ),
     ]
     # Sessions are made before Playwright starts its event loop (no ORM in it).
-    pages = [(session_for(user), path, name) for user, path, name in pages]
+    pages = [(session_cookie(user), path, name) for user, path, name in pages]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
         for session, path, name in pages:
-            context = browser.new_context(viewport={"width": 360, "height": 740})
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    }
-                ]
-            )
+            context = signed_in_context(browser, live_server, session)
             page = context.new_page()
             page.goto(live_server.url + path)
             assert page.locator("h1").count() == 1

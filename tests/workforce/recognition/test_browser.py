@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from workforce.models import Role
 from workforce.recognition.dates import organization_today
 from workforce.recognition.models import Recognition, RecognitionSettings
@@ -19,28 +18,12 @@ pytestmark = [
 ]
 
 
-def _session(user):
-    """A session cookie for ``user``, made before Playwright starts its event loop."""
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
 def _browser_page(playwright, live_server, session):
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=CHROMIUM_ARGS,
     )
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session,
-                "url": live_server.url,
-            }
-        ]
-    )
+    context = signed_in_context(browser, live_server, session)
     return browser, context.new_page()
 
 
@@ -69,8 +52,8 @@ def test_recognition_pages_on_a_phone(org_world, live_server, recognise):
         on=organization_today(org_world["org"]),
         story="Stayed late so a patient in pain could be seen.",
     )
-    lead_session = _session(org_world["users"][Role.TEAM_LEAD])
-    hr_session = _session(org_world["users"][Role.HR])
+    lead_session = session_cookie(org_world["users"][Role.TEAM_LEAD])
+    hr_session = session_cookie(org_world["users"][Role.HR])
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser, page = _browser_page(playwright, live_server, lead_session)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from tests.workforce.skills.factories import SkillFactory, TeamSkillRequirementFactory
 from workforce.models import Role
 from workforce.skills.models import SkillAssessment
@@ -27,7 +27,7 @@ SKILLS = [
 ]
 
 
-def test_grid_at_phone_width(org_world, live_server, client):
+def test_grid_at_phone_width(org_world, live_server):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
@@ -36,8 +36,7 @@ def test_grid_at_phone_width(org_world, live_server, client):
         skill = SkillFactory(organization=org_world["org"], name=name)
         TeamSkillRequirementFactory(team=team, skill=skill, min_competent=2)
     lead = org_world["users"][Role.TEAM_LEAD]
-    client.force_login(lead)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = session_cookie(lead)
     person = org_world["people"][team][0]
     billing = next(s for s in person.organization.skills.all() if s.name == "Billing")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -47,16 +46,7 @@ def test_grid_at_phone_width(org_world, live_server, client):
             executable_path=CHROMIUM,
             args=CHROMIUM_ARGS,
         )
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": session,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        context = signed_in_context(browser, live_server, session)
         page = context.new_page()
         page.goto(f"{live_server.url}/skills/teams/{team.pk}/grid/")
 

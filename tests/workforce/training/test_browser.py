@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, session_cookie, signed_in_context
 from tests.workforce.training.factories import CourseFactory, RequirementFactory
 from workforce.models import Role
 
@@ -18,14 +17,6 @@ pytestmark = [
 ]
 
 
-def _session(user):
-    # One client per user: logging a second user into a client ends the first
-    # user's session.
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
 def test_training_pages_at_phone_width(world, live_server):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
@@ -33,8 +24,8 @@ def test_training_pages_at_phone_width(world, live_server):
     # Enough courses that the matrix must scroll sideways on a phone.
     for name in ("Infection control", "OSHA", "Fire safety", "Radiation safety"):
         RequirementFactory(course=CourseFactory(organization=world["org"], name=name))
-    manager = _session(world["users"][Role.SITE_MANAGER])
-    staff = _session(world["users"][Role.STAFF])
+    manager = session_cookie(world["users"][Role.SITE_MANAGER])
+    staff = session_cookie(world["users"][Role.STAFF])
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
@@ -52,16 +43,7 @@ def test_training_pages_at_phone_width(world, live_server):
             ),
             (staff, [("/training/me/", "training-mine-360.png")]),
         ):
-            context = browser.new_context(viewport={"width": 360, "height": 740})
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    }
-                ]
-            )
+            context = signed_in_context(browser, live_server, session)
             page = context.new_page()
             for path, artifact in pages:
                 page.goto(live_server.url + path)
