@@ -1,4 +1,4 @@
-"""reports/health.py: the flywheel health of a scope for a period."""
+"""reports/health: the flywheel health of a scope for a period."""
 
 import datetime
 
