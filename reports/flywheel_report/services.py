@@ -20,7 +20,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ def _claim(report: FlywheelReport) -> bool:
             status=FlywheelReport.Status.RENDERING,
             lease_until=lease,
             started_at=now,
-            attempts=report.attempts + 1,
+            attempts=F("attempts") + 1,
             step="claimed",
             error="",
         )

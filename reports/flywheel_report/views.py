@@ -113,10 +113,13 @@ def report_generate(request):
     if queued:
         messages.success(request, f"Report for {report.period_label} queued.")
     else:
+        # One report per scope, period and version (exactly once): a request on
+        # other paper gets the existing report, and is told so.
         messages.info(
             request,
             f"The report for {report.period_label} already exists "
-            f"({report.get_status_display().lower()}).",
+            f"({report.get_status_display().lower()}, "
+            f"{report.get_paper_display()} paper).",
         )
     return redirect("reports:flywheel_reports")
 

@@ -338,8 +338,12 @@ def test_generate_from_the_page(
         "letter",
     )
     assert report.status == "done"  # eager Celery in tests
-    client.post(url, data)
+    again = client.post(url, {**data, "paper": "a4"}, follow=True)
     assert FlywheelReport.objects.count() == 1
+    assert (
+        "The report for 2025-Q1 already exists (ready, US Letter paper)."
+        in again.content.decode()
+    )
     bad = client.post(url, {**data, "period": "Q1 2025"})
     assert bad.status_code == 400
     assert "YYYY-MM" in bad.content.decode()
