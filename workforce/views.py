@@ -319,15 +319,20 @@ def _audit_log_allowed(request):
     return None
 
 
+def _filtered_audit_events(request):
+    form = AuditFilterForm(request.GET or None)
+    events = audit_events_visible(request.user)
+    if request.GET:
+        events = form.filter(events)
+    return form, events
+
+
 def audit_log(request):
     """Who viewed or exported which report, and changes to roles, k and data."""
     refused = _audit_log_allowed(request)
     if refused:
         return refused
-    form = AuditFilterForm(request.GET or None)
-    events = audit_events_visible(request.user)
-    if request.GET:
-        events = form.filter(events)
+    form, events = _filtered_audit_events(request)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -348,10 +353,7 @@ def audit_log_csv(request):
     refused = _audit_log_allowed(request)
     if refused:
         return refused
-    form = AuditFilterForm(request.GET or None)
-    events = audit_events_visible(request.user)
-    if request.GET:
-        events = form.filter(events)
+    _form, events = _filtered_audit_events(request)
     return csv_response(
         f"audit-log-{timezone.localdate():%Y-%m-%d}.csv",
         ["time", "organization", "who", "action", "target", "detail"],
