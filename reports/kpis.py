@@ -19,19 +19,12 @@ from reports.models import KPI, PracticeKPI
 from reports.patients.csvstream import ImportRejected
 from reports.patients.rows import name_key
 from workforce.audit import audit_record
+from workforce.csvimport import ImportProblem, parse_decimal, read_rows, shown
 from workforce.models import AuditEvent, Organization, Site
 from workforce.roster import organization_today
-from workforce.skills.csvfile import (
-    ImportProblem,
-    SkillsImportError,
-    read_rows,
-    shown,
-)
 
 KPI_COLUMNS = ("site", "month", "kpi", "value")
 MONTH = re.compile(r"(\d{4})-(\d{2})")
-NUMBER = re.compile(r"\d+(\.\d{1,4})?")
-INTEGER = re.compile(r"\d+")
 MAX_VALUE = Decimal(10) ** 9
 
 RATES = {KPI.SHOW_RATE, KPI.CAPACITY_UTILISATION}
@@ -75,12 +68,14 @@ def _month(raw: str, today: date) -> tuple[date | None, str]:
 
 def _value(raw: str, kpi: str) -> tuple[Decimal | None, str]:
     if kpi in COUNTS:
-        if not INTEGER.fullmatch(raw) or Decimal(raw) >= MAX_VALUE:
+        value = parse_decimal(raw, places=0)
+        if value is None or value >= MAX_VALUE:
             return None, _(
                 "%(kpi)s is a count: expected a whole number, 0 or more, got %(value)s."
             ) % {"kpi": kpi, "value": shown(raw)}
-        return Decimal(raw), ""
-    if not NUMBER.fullmatch(raw) or Decimal(raw) >= MAX_VALUE:
+        return value, ""
+    value = parse_decimal(raw, places=4, leading_point=False)
+    if value is None or value >= MAX_VALUE:
         if kpi in RATES:
             message = _(
                 "%(kpi)s is a rate: expected a number from 0 to 1 with at most four "
@@ -92,7 +87,6 @@ def _value(raw: str, kpi: str) -> tuple[Decimal | None, str]:
                 "got %(value)s."
             )
         return None, message % {"kpi": kpi, "value": shown(raw)}
-    value = Decimal(raw)
     if kpi in RATES and value > 1:
         return None, _(
             "%(kpi)s is a rate: expected a number from 0 to 1 (write 85%% as "
@@ -103,10 +97,7 @@ def _value(raw: str, kpi: str) -> tuple[Decimal | None, str]:
 
 def parse_kpis(data, *, organization: Organization) -> list[KpiRow]:
     """Every row checked; raises ImportRejected listing all problems."""
-    try:
-        rows, problems = read_rows(data, KPI_COLUMNS)
-    except SkillsImportError as exc:
-        raise ImportRejected(exc.errors) from exc
+    rows, problems = read_rows(data, KPI_COLUMNS, rejected=ImportRejected)
     sites = {
         name_key(name): pk
         for pk, name in Site.objects.filter(organization=organization).values_list(

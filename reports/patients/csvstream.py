@@ -6,7 +6,7 @@ to the accepted columns before anyone looks at it. A column that is not
 accepted either rejects the file (named in the error) or, when the caller asks
 for it, is dropped unread: only its header name is ever used.
 
-Problems are reported like every import here (``workforce.skills.csvfile``):
+Problems are reported like every import here (``workforce.csvimport``):
 by row as a spreadsheet numbers them (header = 1) and column. A file with a
 million bad rows keeps only the first ``ProblemList.cap`` and a total.
 """
@@ -14,27 +14,36 @@ million bad rows keeps only the first ``ProblemList.cap`` and a total.
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from workforce.skills.csvfile import ImportProblem
+from workforce.csvimport import (
+    ImportFailed,
+    ImportProblem,
+    csv_rows,
+    header_name,
+    is_blank,
+    match_header,
+    next_cells,
+    no_header,
+)
+
+__all__ = [
+    "CsvStream",
+    "Header",
+    "ImportRejected",
+    "ProblemList",
+    "header_name",
+    "read_header",
+]
 
 ERRORS_KEPT = 1000
 
 
-class ImportRejected(Exception):
+class ImportRejected(ImportFailed):
     """Nothing was imported. ``errors``: the first problems; ``total``: all."""
-
-    def __init__(self, errors, total: int | None = None):
-        self.errors = sorted(errors, key=lambda e: e.row or 0)
-        self.total = len(self.errors) if total is None else total
-        super().__init__(f"{self.total} problem(s) in the file")
-
-    def as_dicts(self):
-        return [asdict(error) for error in self.errors]
 
 
 class ProblemList:
@@ -55,11 +64,6 @@ class ProblemList:
 
     def rejected(self) -> ImportRejected:
         return ImportRejected(self.kept, self.total)
-
-
-def header_name(cell: str) -> str:
-    """A header cell as a column name: ``Team `` and ``TEAM`` are ``team``."""
-    return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
 
 @dataclass
@@ -87,57 +91,35 @@ def read_header(
     Any column other than ``required`` and ``optional`` rejects the file unless
     ``drop_extra``, in which case it is recorded (by name) as dropped.
     """
-    accepted = required + optional
     expected = ", ".join(required) + (
         " " + _("and optionally %(optional)s") % {"optional": ", ".join(optional)}
         if optional
         else ""
     )
-    if not any(cell.strip() for cell in cells):
-        raise ImportRejected(
-            [
-                ImportProblem(
-                    1,
-                    "",
-                    _("The first row must name the columns: %(expected)s.")
-                    % {"expected": expected},
-                )
-            ]
-        )
-    positions, dropped, errors = {}, [], []
-    for index, cell in enumerate(cells):
-        name = header_name(cell)
-        shown_name = cell.strip() or f"#{index + 1}"
-        if name in accepted and name in positions:
-            errors.append(
-                ImportProblem(
-                    1,
-                    name,
-                    _("The column appears twice (columns %(a)d and %(b)d).")
-                    % {"a": positions[name] + 1, "b": index + 1},
-                )
-            )
-        elif name in accepted:
-            positions[name] = index
-        elif drop_extra:
+    if is_blank(cells):
+        raise ImportRejected([no_header(expected)])
+    dropped = []
+
+    def unexpected(index: int, cell: str) -> ImportProblem | None:
+        shown_name = cell or f"#{index + 1}"
+        if drop_extra:
             dropped.append(shown_name)
-        else:
-            errors.append(
-                ImportProblem(
-                    1,
-                    shown_name,
-                    _(
-                        "This column is not accepted: only %(expected)s may be "
-                        "imported, so that nothing identifying a patient is ever "
-                        "stored. Remove the column, or choose to drop extra "
-                        "columns (they are then skipped unread)."
-                    )
-                    % {"expected": expected},
-                )
+            return None
+        return ImportProblem(
+            1,
+            shown_name,
+            _(
+                "This column is not accepted: only %(expected)s may be "
+                "imported, so that nothing identifying a patient is ever "
+                "stored. Remove the column, or choose to drop extra "
+                "columns (they are then skipped unread)."
             )
-    for name in required:
-        if name not in positions and not any(e.column == name for e in errors):
-            errors.append(ImportProblem(1, name, _("The column is missing.")))
+            % {"expected": expected},
+        )
+
+    positions, errors = match_header(
+        cells, accepted=required + optional, needed=required, unexpected=unexpected
+    )
     if errors:
         raise ImportRejected(errors)
     return Header(positions=positions, width=len(cells), dropped=dropped)
@@ -193,7 +175,7 @@ class CsvStream:
         self._reader = csv.reader(self._text)
         self.problems = problems
         self.rows_read = 0
-        first = self._next_cells(1)
+        first = next_cells(self._reader, 1, problems.add)
         if first is None:
             if problems:
                 raise problems.rejected()
@@ -207,51 +189,18 @@ class CsvStream:
     def sha256(self) -> str:
         return self._hashing.sha256.hexdigest()
 
-    def _next_cells(self, number: int):
-        try:
-            return next(self._reader)
-        except StopIteration:
-            return None
-        except UnicodeDecodeError:
-            self.problems.add(
-                None if number == 1 else number,
-                "",
-                _(
-                    "The file is not UTF-8 text (around row %(row)d). Save it as "
-                    "“CSV UTF-8 (comma delimited)” and try again."
-                )
-                % {"row": number},
-            )
-            return None
-        except csv.Error as exc:
-            self.problems.add(
-                number, "", _("Cannot be read as CSV: %(e)s.") % {"e": exc}
-            )
-            return None
-
     def __iter__(self) -> Iterator[tuple[int, tuple[str, ...]]]:
         if self._stopped:
             return
         positions = tuple(self.header.positions.values())
-        width = self.header.width
-        number = 1
-        while True:
-            number += 1
-            cells = self._next_cells(number)
-            if cells is None:
-                break
-            # Only emptiness is looked at across the whole row: a dropped
-            # column's text is never interpreted, stored or quoted.
-            if not any(cells):
-                continue
-            if len(cells) != width:
-                self.problems.add(
-                    number,
-                    "",
-                    _("Has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(cells), "expected": width},
-                )
-                continue
+        # Only emptiness is looked at across the whole row: a dropped column's
+        # text is never interpreted, stored or quoted.
+        for number, cells in csv_rows(
+            self._reader,
+            width=self.header.width,
+            report=self.problems.add,
+            blank=_empty,
+        ):
             self.rows_read += 1
             yield number, tuple(cells[index].strip() for index in positions)
         self._stopped = True
@@ -259,3 +208,7 @@ class CsvStream:
         # CSV reader stopped early on a broken row.
         while self._text.buffer.read(64 * 1024):
             pass
+
+
+def _empty(cells) -> bool:
+    return not any(cells)

@@ -3,14 +3,29 @@
 import csv
 import io
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from workforce.csvimport import (
+    ISO_DATE,  # noqa: F401 - re-exported by workforce.roster
+    ImportFailed,
+    ImportProblem,
+    NotUtf8,
+    csv_rows,
+    date_cell,
+    is_blank,
+    match_header,
+    next_cells,
+    no_header,
+    parse_decimal,
+    shown,
+    utf8_text,
+)
 from workforce.models import EmploymentType, TerminationReason
 
 COLUMNS = (
@@ -46,35 +61,20 @@ MAX_LENGTHS = {
     "team": 200,
     "job_role": 120,
 }
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FTE = re.compile(r"\d+(\.\d{1,2})?|\.\d{1,2}")
 
 
-@dataclass(frozen=True)
-class RosterError:
-    """One problem: ``row`` as numbered in the file (header = 1), None for the file."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
+# One problem: ``row`` as numbered in the file (header = 1), None for the file.
+RosterError = ImportProblem
 
 
-class RosterImportError(Exception):
+class RosterImportError(ImportFailed):
     """The file was rejected; ``errors`` lists every problem found."""
 
-    def __init__(self, errors):
-        self.errors = sorted(errors, key=lambda e: (e.row or 0, _column_order(e)))
-        super().__init__(f"{len(self.errors)} problem(s) in the roster")
+    subject = "the roster"
 
-    def as_dicts(self):
-        return [asdict(error) for error in self.errors]
+    @staticmethod
+    def sort_key(error):
+        return (error.row or 0, _column_order(error))
 
 
 def _column_order(error):
@@ -101,84 +101,38 @@ class RosterRow:
 def decode_roster(data: bytes) -> str:
     """Text of an uploaded roster: UTF-8, with or without a byte order mark."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        return utf8_text(data)
+    except NotUtf8 as exc:
         message = _(
             "The file is not UTF-8 text (byte 0x%(byte)02X on line %(line)d). "
             "Save it as “CSV UTF-8 (comma delimited)” and upload it again."
-        ) % {"byte": data[exc.start], "line": line}
+        ) % {"byte": exc.byte, "line": exc.line}
         raise RosterImportError([RosterError(None, "", message)]) from exc
 
 
-def _shown(value: str) -> str:
-    return f"“{value[:40]}…”" if len(value) > 40 else f"“{value}”"
-
-
-def _read_header(cells):
-    positions, errors = {}, []
+def _unexpected_column(index: int, cell: str) -> RosterError:
     expected = ", ".join(COLUMNS)
-    for index, cell in enumerate(cells):
-        name = re.sub(r"[\s-]+", "_", cell.strip().lower())
-        if not name:
-            errors.append(
-                RosterError(
-                    1,
-                    "",
-                    _("Column %(n)d has no name; expected one of: %(expected)s.")
-                    % {"n": index + 1, "expected": expected},
-                )
-            )
-        elif name not in COLUMNS:
-            errors.append(
-                RosterError(
-                    1,
-                    cell.strip(),
-                    _("Unknown column; expected one of: %(expected)s.")
-                    % {"expected": expected},
-                )
-            )
-        elif name in positions:
-            errors.append(
-                RosterError(
-                    1,
-                    name,
-                    _("The column appears twice (columns %(a)d and %(b)d).")
-                    % {"a": positions[name] + 1, "b": index + 1},
-                )
-            )
-        else:
-            positions[name] = index
-    for name in COLUMNS:
-        if name not in positions and not any(e.column == name for e in errors):
-            errors.append(
-                RosterError(
-                    1,
-                    name,
-                    _(
-                        "The column is missing; the header must name it (cells may be "
-                        "empty where it is optional)."
-                    )
-                    if name not in REQUIRED
-                    else _("The column is missing and it is required."),
-                )
-            )
-    return positions, errors
-
-
-def _parse_date(raw: str, fail, column: str) -> date | None:
-    if not ISO_DATE.fullmatch(raw):
-        fail(
-            column,
-            _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
-            % {"value": _shown(raw)},
+    if not cell:
+        return RosterError(
+            1,
+            "",
+            _("Column %(n)d has no name; expected one of: %(expected)s.")
+            % {"n": index + 1, "expected": expected},
         )
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        fail(column, _("There is no such date: %(value)s.") % {"value": _shown(raw)})
-        return None
+    return RosterError(
+        1,
+        cell,
+        _("Unknown column; expected one of: %(expected)s.") % {"expected": expected},
+    )
+
+
+def _missing_column(name: str) -> str:
+    if name in REQUIRED:
+        return _("The column is missing and it is required.")
+    return _(
+        "The column is missing; the header must name it (cells may be "
+        "empty where it is optional)."
+    )
 
 
 def _parse_row(number: int, raw: dict[str, str]) -> tuple[RosterRow | None, list]:
@@ -208,7 +162,7 @@ def _parse_row(number: int, raw: dict[str, str]) -> tuple[RosterRow | None, list
             fail(
                 "email",
                 _("Not an email address: %(value)s.")
-                % {"value": _shown(values["email"])},
+                % {"value": shown(values["email"])},
             )
 
     employment_type = re.sub(r"[\s-]+", "_", values["employment_type"].lower())
@@ -217,17 +171,14 @@ def _parse_row(number: int, raw: dict[str, str]) -> tuple[RosterRow | None, list
             "employment_type",
             _("Unknown employment type %(value)s; expected one of: %(expected)s.")
             % {
-                "value": _shown(values["employment_type"]),
+                "value": shown(values["employment_type"]),
                 "expected": ", ".join(EmploymentType.values),
             },
         )
 
     fte = None
     if values["fte"]:
-        try:
-            fte = Decimal(values["fte"]) if FTE.fullmatch(values["fte"]) else None
-        except InvalidOperation:
-            fte = None
+        fte = parse_decimal(values["fte"], places=2)
         if fte is None or fte > 1:
             fte = None
             fail(
@@ -236,16 +187,18 @@ def _parse_row(number: int, raw: dict[str, str]) -> tuple[RosterRow | None, list
                     "Expected a number from 0 to 1 with at most two decimals "
                     "(e.g. 0.8), got %(value)s."
                 )
-                % {"value": _shown(values["fte"])},
+                % {"value": shown(values["fte"])},
             )
 
     hire_date = (
-        _parse_date(values["hire_date"], fail, "hire_date")
+        date_cell(values["hire_date"], "hire_date", fail, no_such_date=True)
         if values["hire_date"]
         else None
     )
     termination_date = (
-        _parse_date(values["termination_date"], fail, "termination_date")
+        date_cell(
+            values["termination_date"], "termination_date", fail, no_such_date=True
+        )
         if values["termination_date"]
         else None
     )
@@ -261,7 +214,7 @@ def _parse_row(number: int, raw: dict[str, str]) -> tuple[RosterRow | None, list
         fail(
             "termination_reason",
             _("Expected voluntary or involuntary, got %(value)s.")
-            % {"value": _shown(values["termination_reason"])},
+            % {"value": shown(values["termination_reason"])},
         )
     elif values["termination_date"] and not reason:
         fail(
@@ -303,52 +256,30 @@ def parse_roster(text: str) -> list[RosterRow]:
     different countries. Blank lines are skipped; row numbers are those a
     spreadsheet shows (header = row 1).
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    reader = csv.reader(io.StringIO(utf8_text(text), newline=""))
     errors, rows, first_row_of = [], [], {}
-    number = 0
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(
-                RosterError(
-                    number, "", _("Cannot be read as CSV: %(error)s.") % {"error": exc}
-                )
-            )
-            break
-        if number == 1:
-            if not any(cell.strip() for cell in cells):
-                raise RosterImportError(
-                    [
-                        RosterError(
-                            1,
-                            "",
-                            _("The first row must name the columns: %(expected)s.")
-                            % {"expected": ", ".join(COLUMNS)},
-                        )
-                    ]
-                )
-            positions, header_errors = _read_header(cells)
-            if header_errors:
-                # Without a trustworthy header no cell can be read for sure.
-                raise RosterImportError(header_errors)
-            width = len(cells)
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != width:
-            errors.append(
-                RosterError(
-                    number,
-                    "",
-                    _("Has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(cells), "expected": width},
-                )
-            )
-            continue
+
+    def report(row, column, message):
+        errors.append(RosterError(row, column, message))
+
+    header = next_cells(reader, 1, report)
+    if errors:
+        raise RosterImportError(errors)
+    if header is None:
+        raise RosterImportError([RosterError(None, "", _("The file is empty."))])
+    if is_blank(header):
+        raise RosterImportError([no_header(", ".join(COLUMNS))])
+    positions, header_errors = match_header(
+        header,
+        accepted=COLUMNS,
+        needed=COLUMNS,
+        unexpected=_unexpected_column,
+        missing=_missing_column,
+    )
+    if header_errors:
+        # Without a trustworthy header no cell can be read for sure.
+        raise RosterImportError(header_errors)
+    for number, cells in csv_rows(reader, width=len(header), report=report):
         row, row_errors = _parse_row(
             number, {name: cells[index] for name, index in positions.items()}
         )
@@ -359,7 +290,7 @@ def parse_roster(text: str) -> list[RosterRow]:
                     number,
                     "employee_id",
                     _("%(value)s is also on row %(row)d; each person may appear once.")
-                    % {"value": _shown(employee_id), "row": first_row_of[employee_id]},
+                    % {"value": shown(employee_id), "row": first_row_of[employee_id]},
                 )
             )
         elif employee_id:
@@ -367,8 +298,6 @@ def parse_roster(text: str) -> list[RosterRow]:
         errors.extend(row_errors)
         if row is not None and not row_errors:
             rows.append(row)
-    if number == 1 and not errors:
-        raise RosterImportError([RosterError(None, "", _("The file is empty."))])
     if not errors and not rows:
         errors.append(RosterError(2, "", _("The file has a header but no people.")))
     if errors:

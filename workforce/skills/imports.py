@@ -14,7 +14,6 @@ nothing.
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -22,15 +21,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workforce.audit import audit_record
+from workforce.csvimport import (
+    WRITE_BATCH,
+    ImportProblem,
+    Progress,
+    bulk_write,
+    date_cell,
+    no_progress,
+    shown,
+    unknown_employee_ids,
+)
 from workforce.models import AuditEvent, Organization, Site, StaffMember, Team
 
-from .csvfile import (
-    ImportProblem,
-    SkillsImportError,
-    parse_iso_date,
-    read_rows,
-    shown,
-)
+from .csvfile import SkillsImportError, read_rows
 from .models import Level, Skill, SkillAssessment, TeamSkillRequirement
 from .services import (
     normalise_skill_name,
@@ -43,13 +46,6 @@ SKILL_COLUMNS = ("employee_id", "skill", "level", "assessed_on")
 TEAM_SKILL_COLUMNS = ("site", "team", "skill", "min_competent")
 SKILL_NAME_MAX = Skill._meta.get_field("name").max_length
 MAX_MIN_COMPETENT = 99
-WRITE_BATCH = 1000
-
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass
@@ -135,14 +131,8 @@ def parse_skills(
             )
         else:
             level = int(raw["level"])
-        assessed_on = parse_iso_date(raw["assessed_on"])
-        if assessed_on is None:
-            fail(
-                "assessed_on",
-                _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
-                % {"value": shown(raw["assessed_on"])},
-            )
-        elif assessed_on > today:
+        assessed_on = date_cell(raw["assessed_on"], "assessed_on", fail)
+        if assessed_on is not None and assessed_on > today:
             fail(
                 "assessed_on",
                 _("%(day)s is in the future; today is %(today)s.")
@@ -165,22 +155,7 @@ def parse_skills(
         if not row_errors:
             parsed.append(AssessmentRow(number, employee_id, name, level, assessed_on))
 
-    known = set(
-        StaffMember.objects.filter(
-            organization=organization,
-            employee_id__in={row.employee_id for row in parsed},
-        ).values_list("employee_id", flat=True)
-    )
-    for row in parsed:
-        if row.employee_id not in known:
-            errors.append(
-                ImportProblem(
-                    row.row,
-                    "employee_id",
-                    _("No one in %(org)s has employee id %(value)s.")
-                    % {"org": organization.name, "value": shown(row.employee_id)},
-                )
-            )
+    errors.extend(unknown_employee_ids(organization, parsed))
     if errors:
         raise SkillsImportError(errors)
     return parsed
@@ -190,7 +165,7 @@ def skills_import(
     *,
     organization: Organization,
     file,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     actor=None,
 ) -> ImportResult:
     """Check the whole file, then write every assessment in one transaction.
@@ -238,13 +213,7 @@ def skills_import(
                 to_update.append(current)
             else:
                 result.unchanged += 1
-        for start in range(0, len(to_create), WRITE_BATCH):
-            batch = to_create[start : start + WRITE_BATCH]
-            SkillAssessment.objects.bulk_create(batch)
-            progress("written", start + len(batch), len(to_create))
-        SkillAssessment.objects.bulk_update(
-            to_update, ["level"], batch_size=WRITE_BATCH
-        )
+        bulk_write(SkillAssessment, to_create, to_update, ["level"], progress)
         result.created, result.updated = len(to_create), len(to_update)
         _audit(organization, actor, "skill assessments", result)
     return result
@@ -361,7 +330,7 @@ def team_skills_import(
     organization: Organization,
     file,
     effective_date: date | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     actor=None,
 ) -> ImportResult:
     """Set each team's minimum per skill from ``effective_date`` (default today).

@@ -15,44 +15,39 @@ recorded corrects its expiry and CPD hours, so re-importing a file changes
 nothing.
 """
 
-import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workforce.audit import audit_record
-from workforce.models import AuditEvent, Organization, StaffMember
-from workforce.recognition.dates import organization_today
-from workforce.skills.csvfile import (
+from workforce.csvimport import (
     ImportProblem,
-    SkillsImportError,
-    parse_iso_date,
+    Progress,
+    bulk_write,
+    date_cell,
+    no_progress,
+    parse_decimal,
     read_rows,
     shown,
+    unknown_employee_ids,
 )
+from workforce.models import AuditEvent, Organization, StaffMember
+from workforce.recognition.dates import organization_today
+from workforce.skills.csvfile import SkillsImportError
 
 from .expiry import expiry_from
 from .models import Completion, Course
 from .services import normalise_course_name
 
 COLUMNS = ("employee_id", "course", "completed_on", "expires_on", "cpd_hours")
-CPD_PATTERN = re.compile(r"-?\d+(\.\d{1,2})?|-?\.\d{1,2}")
 MAX_CPD_HOURS = Decimal("9999.99")
-WRITE_BATCH = 1000
-
-Progress = Callable[[str, int, int], None]
 
 
 class TrainingImportError(SkillsImportError):
     """The file was rejected; ``errors`` lists every problem found."""
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -73,21 +68,11 @@ class ImportResult:
     unchanged: int = 0
 
 
-def _date(raw: str, column: str, fail) -> date | None:
-    day = parse_iso_date(raw)
-    if day is None:
-        fail(
-            column,
-            _("Expected a date as YYYY-MM-DD (e.g. 2024-01-31), got %(value)s.")
-            % {"value": shown(raw)},
-        )
-    return day
-
-
 def _cpd(raw: str, fail) -> Decimal | None:
     if raw == "":
         return Decimal(0)
-    if not CPD_PATTERN.fullmatch(raw):
+    hours = parse_decimal(raw, places=2, signed=True)
+    if hours is None:
         fail(
             "cpd_hours",
             _(
@@ -96,10 +81,6 @@ def _cpd(raw: str, fail) -> Decimal | None:
             )
             % {"value": shown(raw)},
         )
-        return None
-    try:
-        hours = Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - the pattern rules it out
         return None
     if hours < 0:
         fail("cpd_hours", _("Must be 0 or more, got %(value)s.") % {"value": raw})
@@ -125,10 +106,7 @@ def parse_training(
         for course in Course.objects.filter(organization=organization)
     }
     known_names = ", ".join(sorted(course.name for course in courses.values()))
-    try:
-        rows, errors = read_rows(data, COLUMNS)
-    except SkillsImportError as exc:
-        raise TrainingImportError(exc.errors) from exc
+    rows, errors = read_rows(data, COLUMNS, rejected=TrainingImportError)
     parsed, first_row_of = [], {}
     for number, raw in rows:
         row_errors = []
@@ -159,7 +137,7 @@ def parse_training(
                         "names": known_names or _("none yet"),
                     },
                 )
-        completed_on = _date(raw["completed_on"], "completed_on", fail)
+        completed_on = date_cell(raw["completed_on"], "completed_on", fail)
         if completed_on is not None and completed_on > today:
             fail(
                 "completed_on",
@@ -169,7 +147,7 @@ def parse_training(
             completed_on = None
         expires_on = None
         if raw["expires_on"]:
-            expires_on = _date(raw["expires_on"], "expires_on", fail)
+            expires_on = date_cell(raw["expires_on"], "expires_on", fail)
             if expires_on and completed_on and expires_on < completed_on:
                 fail(
                     "expires_on",
@@ -203,22 +181,7 @@ def parse_training(
                 )
             )
 
-    known = set(
-        StaffMember.objects.filter(
-            organization=organization,
-            employee_id__in={row.employee_id for row in parsed},
-        ).values_list("employee_id", flat=True)
-    )
-    for row in parsed:
-        if row.employee_id not in known:
-            errors.append(
-                ImportProblem(
-                    row.row,
-                    "employee_id",
-                    _("No one in %(org)s has employee id %(value)s.")
-                    % {"org": organization.name, "value": shown(row.employee_id)},
-                )
-            )
+    errors.extend(unknown_employee_ids(organization, parsed))
     if errors:
         raise TrainingImportError(errors)
     return parsed
@@ -228,7 +191,7 @@ def training_import(
     *,
     organization: Organization,
     file,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     actor=None,
 ) -> ImportResult:
     """Check the whole file, then write every completion in one transaction."""
@@ -271,12 +234,8 @@ def training_import(
                 to_update.append(current)
             else:
                 result.unchanged += 1
-        for start in range(0, len(to_create), WRITE_BATCH):
-            batch = to_create[start : start + WRITE_BATCH]
-            Completion.objects.bulk_create(batch)
-            progress("written", start + len(batch), len(to_create))
-        Completion.objects.bulk_update(
-            to_update, ["expires_on", "cpd_hours"], batch_size=WRITE_BATCH
+        bulk_write(
+            Completion, to_create, to_update, ["expires_on", "cpd_hours"], progress
         )
         result.created, result.updated = len(to_create), len(to_update)
         audit_record(

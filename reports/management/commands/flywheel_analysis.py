@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from reports.analysis_output import PAYLOAD_FINDINGS, analysis_payload
 from reports.models import AnalysisRun
 from reports.services import analysis_run
-from workforce.skills.management.commands._common import organization_by_slug
+from workforce.csvimport import organization_by_slug
 
 
 class Command(BaseCommand):

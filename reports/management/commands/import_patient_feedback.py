@@ -11,7 +11,7 @@ from reports.patients.imports import (
     RateMeter,
     feedback_import,
 )
-from workforce.skills.management.commands._common import organization_by_slug
+from workforce.csvimport import organization_by_slug, report_rejection
 
 # A line every this many rows written (and one at the end).
 REPORT_EVERY = 100_000
@@ -71,15 +71,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         except ImportRejected as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            if exc.total > len(exc.errors):
-                self.stderr.write(
-                    f"… and {exc.total - len(exc.errors):,} more problem(s)."
-                )
-            raise CommandError(
-                f"{exc.total:,} problem(s) in {file.name}; nothing was imported."
-            ) from exc
+            raise report_rejection(self, file, exc, grouped=True) from exc
         if batch.dropped_columns:
             self.stdout.write(
                 "Dropped unread: " + ", ".join(batch.dropped_columns) + "."

@@ -1,19 +1,10 @@
 """``manage.py import_training FILE.csv --org SLUG``: training completions."""
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand
-
-from workforce.skills.management.commands._common import (
-    organization_by_slug,
-    progress_printer,
-    read_file,
-    run_import,
-)
+from workforce.csvimport import CsvImportCommand
 from workforce.training.imports import COLUMNS, training_import
 
 
-class Command(BaseCommand):
+class Command(CsvImportCommand):
     help = (
         "Import training completions for one organization, all-or-nothing. "
         "Columns: "
@@ -22,24 +13,14 @@ class Command(BaseCommand):
         "validity; an empty cpd_hours is 0. Courses must already exist."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="The CSV (UTF-8).")
-        parser.add_argument("--org", required=True, help="The organization's slug.")
-
-    def handle(self, *args, file, org, **options):
-        organization = organization_by_slug(org)
-        data = read_file(file)
-        result = run_import(
-            self,
-            file,
-            lambda: training_import(
-                organization=organization, file=data, progress=progress_printer(self)
-            ),
+    def import_file(self, *, organization, data, **options):
+        return training_import(
+            organization=organization, file=data, progress=self.progress
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported {result.rows} rows into {organization.name}: "
-                f"{result.created} new completions, {result.updated} corrected, "
-                f"{result.unchanged} unchanged."
-            )
+
+    def summary(self, organization, result):
+        return (
+            f"Imported {result.rows} rows into {organization.name}: "
+            f"{result.created} new completions, {result.updated} corrected, "
+            f"{result.unchanged} unchanged."
         )
