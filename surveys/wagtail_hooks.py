@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
-from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
@@ -42,8 +41,6 @@ from .admin_forms import (
     RoundForm,
     SurveyForm,
     SurveyQuestionForm,
-    custom_questions,
-    organization_surveys,
 )
 from .invitations import LINKS_CSV_HEADER, links_rows, round_invitations
 from .models import (
@@ -59,6 +56,10 @@ from .services import round_close, round_launch, round_release
 from .slips import SLIP_VARIANTS, slips_file_path, slips_files_delete, slips_files_ready
 
 EDITABLE_ROUND_STATUSES = (RoundStatus.DRAFT, RoundStatus.SCHEDULED)
+SITES_AND_TEAMS_WIDGETS = {
+    "sites": forms.CheckboxSelectMultiple,
+    "teams": forms.CheckboxSelectMultiple,
+}
 
 
 def _organization_id(user):
@@ -76,22 +77,11 @@ class QuestionViewSet(OrganizationScopedViewSet):
     url_prefix = "surveys/questions"
     icon = "help"
     menu_label = _("Custom questions")
+    scope = "organization"
+    base_form_class = QuestionForm
+    fields = ["code", "kind", "text_en", "text_es", "options_text", "active"]
     list_display = ["code", "text_en", "kind", "active"]
     inspect_view_fields = ["code", "kind", "text_en", "text_es", "options", "active"]
-    base_form_class = QuestionForm
-    panels = [
-        FieldPanel("code"),
-        FieldPanel("kind"),
-        FieldPanel("text_en"),
-        FieldPanel("text_es"),
-        FieldPanel("options_text"),
-        FieldPanel("active"),
-    ]
-
-    def scoped_queryset(self, user):
-        if not _organization_id(user):
-            return Question.objects.none()
-        return custom_questions(user)
 
 
 class SurveyViewSet(OrganizationScopedViewSet):
@@ -99,20 +89,19 @@ class SurveyViewSet(OrganizationScopedViewSet):
     name = "surveys_survey"
     url_prefix = "surveys/surveys"
     icon = "list-ul"
+    scope = "organization"
+    base_form_class = SurveyForm
+    fields = ["name", "intro_en", "intro_es", "questions"]
     list_display = ["name", "created_at"]
     inspect_view_fields = ["name", "intro_en", "intro_es"]
-    base_form_class = SurveyForm
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("intro_en"),
-        FieldPanel("intro_es"),
-        FieldPanel("questions"),
-    ]
 
-    def scoped_queryset(self, user):
-        if not _organization_id(user):
-            return Survey.objects.none()
-        return organization_surveys(user)
+
+def _survey_questions(user):
+    return (
+        SurveyQuestion.objects.filter(survey__organization_id=_organization_id(user))
+        .select_related("survey", "question")
+        .order_by("survey__name", "position", "pk")
+    )
 
 
 class SurveyQuestionViewSet(OrganizationScopedViewSet):
@@ -123,24 +112,10 @@ class SurveyQuestionViewSet(OrganizationScopedViewSet):
     url_prefix = "surveys/survey-questions"
     icon = "order"
     menu_label = _("Survey questions")
-    list_display = ["survey", "position", "question", "required"]
-    inspect_view_fields = ["survey", "question", "position", "required"]
+    scope = _survey_questions
     base_form_class = SurveyQuestionForm
-    panels = [
-        FieldPanel("survey"),
-        FieldPanel("question"),
-        FieldPanel("position"),
-        FieldPanel("required"),
-    ]
-
-    def scoped_queryset(self, user):
-        return (
-            SurveyQuestion.objects.filter(
-                survey__organization_id=_organization_id(user)
-            )
-            .select_related("survey", "question")
-            .order_by("survey__name", "position", "pk")
-        )
+    fields = ["survey", "question", "position", "required"]
+    list_display = ["survey", "position", "question", "required"]
 
 
 # --- Rounds -------------------------------------------------------------------
@@ -424,19 +399,10 @@ class RoundViewSet(OrganizationScopedViewSet):
         Column("sent", label=_("Sent")),
         Column("answered", label=_("Answered")),
     ]
+    scope = _rounds
     base_form_class = RoundForm
-    panels = [
-        FieldPanel("survey"),
-        FieldPanel("name"),
-        FieldPanel("period"),
-        FieldPanel("opens_at"),
-        FieldPanel("closes_at"),
-        FieldPanel("sites", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("teams", widget=forms.CheckboxSelectMultiple),
-    ]
-
-    def scoped_queryset(self, user):
-        return _rounds(user)
+    fields = ["survey", "name", "period", "opens_at", "closes_at", "sites", "teams"]
+    widgets = SITES_AND_TEAMS_WIDGETS
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
@@ -453,14 +419,21 @@ class RoundViewSet(OrganizationScopedViewSet):
 # --- Pulse schedules --------------------------------------------------------------
 
 
+def _pulse_schedules(user):
+    return PulseSchedule.objects.filter(
+        organization_id=_organization_id(user)
+    ).select_related("survey")
+
+
 class PulseScheduleViewSet(OrganizationScopedViewSet):
     model = PulseSchedule
     name = "surveys_pulseschedule"
     url_prefix = "surveys/pulses"
     icon = "repeat"
     menu_label = _("Pulse schedules")
-    list_display = ["survey", "frequency", "open_days", "reminder_after_days", "active"]
-    inspect_view_fields = [
+    scope = _pulse_schedules
+    base_form_class = PulseScheduleForm
+    fields = [
         "survey",
         "frequency",
         "open_days",
@@ -469,21 +442,8 @@ class PulseScheduleViewSet(OrganizationScopedViewSet):
         "teams",
         "active",
     ]
-    base_form_class = PulseScheduleForm
-    panels = [
-        FieldPanel("survey"),
-        FieldPanel("frequency"),
-        FieldPanel("open_days"),
-        FieldPanel("reminder_after_days"),
-        FieldPanel("sites", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("teams", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("active"),
-    ]
-
-    def scoped_queryset(self, user):
-        return PulseSchedule.objects.filter(
-            organization_id=_organization_id(user)
-        ).select_related("survey")
+    widgets = SITES_AND_TEAMS_WIDGETS
+    list_display = ["survey", "frequency", "open_days", "reminder_after_days", "active"]
 
 
 class SurveysGroup(ModelViewSetGroup):

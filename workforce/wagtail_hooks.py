@@ -8,10 +8,16 @@ another organization's id is a 404 on every URL. Who may use the screens at
 all comes from the role (``workforce.auth_backends.RolePermissionBackend``).
 """
 
+import types
+
 import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404, redirect
@@ -30,6 +36,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from . import selectors, staff
 from .admin_forms import (
+    CHOICES,
     OrganizationForm,
     OrganizationScopedForm,
     OrganizationUserForm,
@@ -123,7 +130,14 @@ class ScopedUsageView(ScopedViewMixin, usage.UsageView):
 
 
 class OrganizationScopedViewSet(ModelViewSet):
-    """A model's back-office screens, limited to the user's organization."""
+    """A model's back-office screens, limited to the user's organization.
+
+    A subclass declares only what differs: the model, its ``fields`` (form and
+    inspect page, unless ``panels`` or ``inspect_view_fields`` say otherwise),
+    the ``scope`` and any view classes of its own. Every view class gets the
+    scoped lookup from the ``Scoped*View`` it is built on; ``view_mixins`` are
+    put in front of each of them (e.g. another permission policy).
+    """
 
     index_view_class = ScopedIndexView
     add_view_class = ScopedCreateView
@@ -137,8 +151,47 @@ class OrganizationScopedViewSet(ModelViewSet):
     copy_view_enabled = False
     base_form_class = OrganizationScopedForm
 
+    #: Where the objects come from: a function ``user -> QuerySet`` (a
+    #: selector), or the lookup path from the model to its organization, e.g.
+    #: ``"team__site__organization"``.
+    scope = None
+    #: Field names of the form and the inspect page.
+    fields = ()
+    #: Form widgets by field name, for the panels built from ``fields``.
+    widgets = {}
+    #: Mixins put in front of every view class of the viewset.
+    view_mixins = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        scope = cls.__dict__.get("scope")
+        if isinstance(scope, types.FunctionType):
+            # A selector, not a method of the viewset.
+            cls.scope = staticmethod(scope)
+
     def scoped_queryset(self, user):
-        raise NotImplementedError
+        if self.scope is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a scope.")
+        if callable(self.scope):
+            return self.scope(user)
+        rows = self.model._default_manager
+        if not selectors.can_manage_organization(user):
+            return rows.none()
+        return rows.filter(**{f"{self.scope}_id": user.organization_id})
+
+    @property
+    def inspect_view_fields(self):
+        return list(self.fields)
+
+    def get_panels(self):
+        if hasattr(self, "panels"):
+            return self.panels
+        return [FieldPanel(name, widget=self.widgets.get(name)) for name in self.fields]
+
+    def construct_view(self, view_class, **kwargs):
+        if self.view_mixins:
+            view_class = type(view_class.__name__, (*self.view_mixins, view_class), {})
+        return super().construct_view(view_class, **kwargs)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -147,7 +200,7 @@ class OrganizationScopedViewSet(ModelViewSet):
 
     def get_edit_handler(self):
         return ObjectList(
-            self.panels, base_form_class=self.base_form_class
+            self.get_panels(), base_form_class=self.base_form_class
         ).bind_to_model(self.model)
 
     @property
@@ -161,6 +214,36 @@ class OrganizationScopedViewSet(ModelViewSet):
                 )
 
         return ScopedMenuItem
+
+
+class ChoicesScopedForm(OrganizationScopedForm):
+    """OrganizationScopedForm for an app whose forms relate to its own models too.
+
+    ``choices`` maps each related model to ``user -> QuerySet`` of the user's
+    organization, like ``workforce.admin_forms.CHOICES`` (the map that
+    OrganizationScopedForm reads); a relation to any other model is refused.
+    """
+
+    choices = CHOICES
+
+    def __init__(self, *args, **kwargs):
+        # Skips OrganizationScopedForm.__init__, which knows only CHOICES, and
+        # runs the same loop over ``self.choices``.
+        super(OrganizationScopedForm, self).__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None:
+            raise ImproperlyConfigured("Back-office forms need for_user.")
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                model = field.queryset.model
+                if model not in self.choices:
+                    raise ImproperlyConfigured(
+                        f"{type(self).__name__}.{name}: no organization scope "
+                        f"for {model.__name__}."
+                    )
+                field.queryset = self.choices[model](user)
+        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
+            self.instance.organization_id = user.organization_id
 
 
 # --- Filters: choices from the user's organization only ----------------------
@@ -243,18 +326,12 @@ class OrganizationViewSet(OrganizationScopedViewSet):
     url_prefix = "workforce/organization"
     icon = "site"
     menu_label = _("Organization")
+    scope = selectors.visible_organizations
     edit_view_class = OrganizationEditView
     list_display = ["name", "timezone", "min_group_size"]
     inspect_view_fields = ["name", "slug", "timezone", "min_group_size"]
     base_form_class = OrganizationForm
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("timezone"),
-        FieldPanel("min_group_size"),
-    ]
-
-    def scoped_queryset(self, user):
-        return selectors.visible_organizations(user)
+    fields = ["name", "timezone", "min_group_size"]
 
 
 class SiteViewSet(OrganizationScopedViewSet):
@@ -262,13 +339,10 @@ class SiteViewSet(OrganizationScopedViewSet):
     name = "workforce_site"
     url_prefix = "workforce/sites"
     icon = "home"
+    scope = selectors.visible_sites
+    fields = ["name", "slug"]
     list_display = ["name", "slug"]
     search_fields = ["name"]
-    inspect_view_fields = ["name", "slug"]
-    panels = [FieldPanel("name"), FieldPanel("slug")]
-
-    def scoped_queryset(self, user):
-        return selectors.visible_sites(user)
 
 
 class TeamViewSet(OrganizationScopedViewSet):
@@ -276,14 +350,12 @@ class TeamViewSet(OrganizationScopedViewSet):
     name = "workforce_team"
     url_prefix = "workforce/teams"
     icon = "group"
+    scope = selectors.visible_teams
+    fields = ["site", "name", "slug"]
     list_display = ["name", "site", "slug"]
     search_fields = ["name", "site__name"]
     filterset_class = TeamFilterSet
     inspect_view_fields = ["name", "site", "slug"]
-    panels = [FieldPanel("site"), FieldPanel("name"), FieldPanel("slug")]
-
-    def scoped_queryset(self, user):
-        return selectors.visible_teams(user)
 
 
 class JobRoleViewSet(OrganizationScopedViewSet):
@@ -291,13 +363,10 @@ class JobRoleViewSet(OrganizationScopedViewSet):
     name = "workforce_jobrole"
     url_prefix = "workforce/job-roles"
     icon = "tag"
+    scope = selectors.visible_job_roles
+    fields = ["name", "slug"]
     list_display = ["name", "slug"]
     search_fields = ["name"]
-    inspect_view_fields = ["name", "slug"]
-    panels = [FieldPanel("name"), FieldPanel("slug")]
-
-    def scoped_queryset(self, user):
-        return selectors.visible_job_roles(user)
 
 
 class StaffMemberCreateView(ScopedCreateView):
@@ -312,19 +381,10 @@ class StaffMemberViewSet(OrganizationScopedViewSet):
     name = "workforce_staffmember"
     url_prefix = "workforce/people"
     icon = "user"
+    scope = selectors.visible_staff
     add_view_class = StaffMemberCreateView
-    list_display = [
-        "full_name",
-        "employee_id",
-        "site",
-        "team",
-        "job_role",
-        "hire_date",
-        "termination_date",
-    ]
-    search_fields = ["full_name", "employee_id", "email"]
-    filterset_class = StaffMemberFilterSet
-    inspect_view_fields = [
+    base_form_class = StaffMemberForm
+    fields = [
         "employee_id",
         "full_name",
         "email",
@@ -338,11 +398,23 @@ class StaffMemberViewSet(OrganizationScopedViewSet):
         "termination_date",
         "termination_reason",
     ]
-    base_form_class = StaffMemberForm
-    panels = [FieldPanel(name) for name in inspect_view_fields]
+    list_display = [
+        "full_name",
+        "employee_id",
+        "site",
+        "team",
+        "job_role",
+        "hire_date",
+        "termination_date",
+    ]
+    search_fields = ["full_name", "employee_id", "email"]
+    filterset_class = StaffMemberFilterSet
 
-    def scoped_queryset(self, user):
-        return selectors.visible_staff(user)
+
+def _team_history(user):
+    return TeamMembership.objects.filter(
+        staff_member__in=selectors.visible_staff(user)
+    ).select_related("staff_member", "team__site")
 
 
 class TeamMembershipViewSet(OrganizationScopedViewSet):
@@ -353,16 +425,11 @@ class TeamMembershipViewSet(OrganizationScopedViewSet):
     url_prefix = "workforce/team-history"
     icon = "history"
     menu_label = _("Team history")
+    scope = _team_history
+    fields = ["staff_member", "team", "start_date", "end_date"]
     list_display = ["staff_member", "team", "start_date", "end_date"]
     search_fields = ["staff_member__full_name", "staff_member__employee_id"]
     filterset_class = TeamMembershipFilterSet
-    inspect_view_fields = ["staff_member", "team", "start_date", "end_date"]
-    panels = [FieldPanel(name) for name in inspect_view_fields]
-
-    def scoped_queryset(self, user):
-        return TeamMembership.objects.filter(
-            staff_member__in=selectors.visible_staff(user)
-        ).select_related("staff_member", "team__site")
 
 
 # --- Logins of the organization --------------------------------------------------
@@ -395,21 +462,25 @@ class OrganizationUserPolicy(BasePermissionPolicy):
 organization_user_policy = OrganizationUserPolicy(User)
 
 
+def organization_logins(user):
+    if not selectors.can_manage_organization(user):
+        return User.objects.none()
+    users = User.objects.filter(
+        organization_id=user.organization_id, is_superuser=False
+    )
+    if user.role != Role.OWNER:
+        # Only an owner may see to an owner's login.
+        users = users.exclude(role=Role.OWNER)
+    return users
+
+
 class OrganizationUserPolicyMixin:
     @property
     def permission_policy(self):
         return organization_user_policy
 
 
-class OrganizationUserIndexView(OrganizationUserPolicyMixin, ScopedIndexView):
-    pass
-
-
-class OrganizationUserCreateView(OrganizationUserPolicyMixin, ScopedCreateView):
-    pass
-
-
-class OrganizationUserEditView(OrganizationUserPolicyMixin, ScopedEditView):
+class OrganizationUserEditView(ScopedEditView):
     @cached_property
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
@@ -426,23 +497,11 @@ class OrganizationUserEditView(OrganizationUserPolicyMixin, ScopedEditView):
         return buttons
 
 
-class OrganizationUserDeleteView(OrganizationUserPolicyMixin, ScopedDeleteView):
+class OrganizationUserDeleteView(ScopedDeleteView):
     def dispatch(self, request, *args, **kwargs):
         if self.object == request.user:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
-
-
-class OrganizationUserInspectView(OrganizationUserPolicyMixin, ScopedInspectView):
-    pass
-
-
-class OrganizationUserHistoryView(OrganizationUserPolicyMixin, ScopedHistoryView):
-    pass
-
-
-class OrganizationUserUsageView(OrganizationUserPolicyMixin, ScopedUsageView):
-    pass
 
 
 class OrganizationUserViewSet(OrganizationScopedViewSet):
@@ -451,13 +510,10 @@ class OrganizationUserViewSet(OrganizationScopedViewSet):
     url_prefix = "workforce/users"
     icon = "user"
     menu_label = _("Users")
-    index_view_class = OrganizationUserIndexView
-    add_view_class = OrganizationUserCreateView
+    scope = organization_logins
+    view_mixins = (OrganizationUserPolicyMixin,)
     edit_view_class = OrganizationUserEditView
     delete_view_class = OrganizationUserDeleteView
-    inspect_view_class = OrganizationUserInspectView
-    history_view_class = OrganizationUserHistoryView
-    usage_view_class = OrganizationUserUsageView
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     filterset_class = UserFilterSet
@@ -474,32 +530,25 @@ class OrganizationUserViewSet(OrganizationScopedViewSet):
         "last_login",
     ]
     base_form_class = OrganizationUserForm
-    panels = [
-        FieldPanel("username"),
-        FieldPanel("first_name"),
-        FieldPanel("last_name"),
-        FieldPanel("email"),
-        FieldPanel("is_active"),
-        FieldPanel("role"),
-        FieldPanel("managed_sites", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("led_teams", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("staff_member"),
-        FieldPanel("new_password"),
-        FieldPanel("new_password_again"),
+    fields = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "role",
+        "managed_sites",
+        "led_teams",
+        "staff_member",
+        "new_password",
+        "new_password_again",
     ]
+    widgets = {
+        "managed_sites": forms.CheckboxSelectMultiple,
+        "led_teams": forms.CheckboxSelectMultiple,
+    }
     # Wagtail's user admin registers the model's URL finder and permissions.
     add_to_reference_index = False
-
-    def scoped_queryset(self, user):
-        if not selectors.can_manage_organization(user):
-            return User.objects.none()
-        users = User.objects.filter(
-            organization_id=user.organization_id, is_superuser=False
-        )
-        if user.role != Role.OWNER:
-            # Only an owner may see to an owner's login.
-            users = users.exclude(role=Role.OWNER)
-        return users
 
     @property
     def menu_item_class(self):

@@ -13,23 +13,21 @@ minimum they had; ended spells stay listed, read only.
 """
 
 import django_filters
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
 from workforce import selectors
 from workforce.admin_forms import CHOICES as WORKFORCE_CHOICES
-from workforce.admin_forms import OrganizationScopedForm
 from workforce.wagtail_hooks import (
+    ChoicesScopedForm,
     OrganizationScopedViewSet,
     ScopedCreateView,
     ScopedDeleteView,
@@ -62,9 +60,6 @@ def requirements_in_force(user):
     return organization_requirements(user).filter(end_date__isnull=True)
 
 
-CHOICES = {**WORKFORCE_CHOICES, Skill: organization_skills}
-
-
 def _organization_today(user):
     return services.organization_today(user.organization)
 
@@ -72,27 +67,10 @@ def _organization_today(user):
 # --- Forms ------------------------------------------------------------------------
 
 
-class SkillsScopedForm(OrganizationScopedForm):
-    """OrganizationScopedForm that also knows where skills come from."""
+class SkillsScopedForm(ChoicesScopedForm):
+    """A back-office form that also knows where skills come from."""
 
-    def __init__(self, *args, **kwargs):
-        # OrganizationScopedForm.__init__ refuses relations outside workforce;
-        # this is the same loop over a map that adds skills.
-        super(OrganizationScopedForm, self).__init__(*args, **kwargs)
-        user = self.for_user
-        if user is None:
-            raise ImproperlyConfigured("Back-office forms need for_user.")
-        for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField):
-                model = field.queryset.model
-                if model not in CHOICES:
-                    raise ImproperlyConfigured(
-                        f"{type(self).__name__}.{name}: no organization scope "
-                        f"for {model.__name__}."
-                    )
-                field.queryset = CHOICES[model](user)
-        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
-            self.instance.organization_id = user.organization_id
+    choices = {**WORKFORCE_CHOICES, Skill: organization_skills}
 
 
 class SkillForm(SkillsScopedForm):
@@ -343,15 +321,12 @@ class SkillViewSet(OrganizationScopedViewSet):
     url_prefix = "skills/skills"
     icon = "pick"
     menu_label = _("Skills")
+    scope = organization_skills
     delete_view_class = SkillDeleteView
+    base_form_class = SkillForm
+    fields = ["name"]
     list_display = ["name"]
     search_fields = ["name"]
-    inspect_view_fields = ["name"]
-    base_form_class = SkillForm
-    panels = [FieldPanel("name")]
-
-    def scoped_queryset(self, user):
-        return organization_skills(user)
 
 
 class RequirementViewSet(OrganizationScopedViewSet):
@@ -368,12 +343,10 @@ class RequirementViewSet(OrganizationScopedViewSet):
     list_display = ["team", "skill", "min_competent", "start_date", "end_date"]
     search_fields = ["skill__name", "team__name"]
     filterset_class = RequirementFilterSet
-    inspect_view_fields = ["team", "skill", "min_competent", "start_date", "end_date"]
+    scope = organization_requirements
     base_form_class = RequirementForm
-    panels = [FieldPanel("team"), FieldPanel("skill"), FieldPanel("min_competent")]
-
-    def scoped_queryset(self, user):
-        return organization_requirements(user)
+    fields = ["team", "skill", "min_competent"]
+    inspect_view_fields = ["team", "skill", "min_competent", "start_date", "end_date"]
 
 
 class SkillsGroup(ModelViewSetGroup):

@@ -6,17 +6,14 @@ organization's course or requirement is a 404 on every URL, and the forms
 offer only the user's own courses, job roles and sites.
 """
 
-from django import forms
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from workforce import selectors
 from workforce.admin_forms import CHOICES as WORKFORCE_CHOICES
-from workforce.admin_forms import OrganizationScopedForm
-from workforce.wagtail_hooks import OrganizationScopedViewSet
+from workforce.wagtail_hooks import ChoicesScopedForm, OrganizationScopedViewSet
 
 from .models import Course, Requirement
 from .services import normalise_course_name
@@ -36,30 +33,10 @@ def organization_requirements(user):
     ).select_related("course", "job_role", "site")
 
 
-CHOICES = {**WORKFORCE_CHOICES, Course: organization_courses}
+class TrainingScopedForm(ChoicesScopedForm):
+    """A back-office form that also knows where courses come from."""
 
-
-class TrainingScopedForm(OrganizationScopedForm):
-    """OrganizationScopedForm that also knows where courses come from."""
-
-    def __init__(self, *args, **kwargs):
-        # OrganizationScopedForm.__init__ refuses relations outside workforce;
-        # this is the same loop over a map that adds courses.
-        super(OrganizationScopedForm, self).__init__(*args, **kwargs)
-        user = self.for_user
-        if user is None:
-            raise ImproperlyConfigured("Back-office forms need for_user.")
-        for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField):
-                model = field.queryset.model
-                if model not in CHOICES:
-                    raise ImproperlyConfigured(
-                        f"{type(self).__name__}.{name}: no organization scope "
-                        f"for {model.__name__}."
-                    )
-                field.queryset = CHOICES[model](user)
-        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
-            self.instance.organization_id = user.organization_id
+    choices = {**WORKFORCE_CHOICES, Course: organization_courses}
 
 
 class CourseForm(TrainingScopedForm):
@@ -88,19 +65,11 @@ class CourseViewSet(OrganizationScopedViewSet):
     url_prefix = "training/courses"
     icon = "doc-full"
     menu_label = _("Courses")
+    scope = organization_courses
+    base_form_class = CourseForm
+    fields = ["name", "kind", "validity_months", "description"]
     list_display = ["name", "kind", "validity_months"]
     search_fields = ["name"]
-    inspect_view_fields = ["name", "kind", "validity_months", "description"]
-    base_form_class = CourseForm
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("kind"),
-        FieldPanel("validity_months"),
-        FieldPanel("description"),
-    ]
-
-    def scoped_queryset(self, user):
-        return organization_courses(user)
 
 
 class RequirementViewSet(OrganizationScopedViewSet):
@@ -109,14 +78,11 @@ class RequirementViewSet(OrganizationScopedViewSet):
     url_prefix = "training/requirements"
     icon = "tasks"
     menu_label = _("Required courses")
+    scope = organization_requirements
+    base_form_class = RequirementForm
+    fields = ["course", "job_role", "site"]
     list_display = ["course", "job_role", "site"]
     search_fields = ["course__name"]
-    inspect_view_fields = ["course", "job_role", "site"]
-    base_form_class = RequirementForm
-    panels = [FieldPanel("course"), FieldPanel("job_role"), FieldPanel("site")]
-
-    def scoped_queryset(self, user):
-        return organization_requirements(user)
 
 
 class TrainingGroup(ModelViewSetGroup):
