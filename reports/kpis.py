@@ -19,7 +19,7 @@ from reports.models import KPI, PracticeKPI
 from reports.patients.csvstream import ImportRejected
 from reports.patients.rows import name_key
 from workforce.audit import audit_record
-from workforce.csvimport import ImportProblem, parse_decimal, read_rows, shown
+from workforce.csvimport import FirstRows, check_rows, parse_decimal, read_rows, shown
 from workforce.models import AuditEvent, Organization, Site
 from workforce.roster import organization_today
 
@@ -106,13 +106,9 @@ def parse_kpis(data, *, organization: Organization) -> list[KpiRow]:
     }
     today = organization_today(organization)
     known = ", ".join(KPI.values)
-    parsed, first_row_of = [], {}
-    for number, raw in rows:
-        row_problems = []
+    first_rows = FirstRows()
 
-        def fail(column, message, number=number, row_problems=row_problems):
-            row_problems.append(ImportProblem(number, column, message))
-
+    def check(number, raw, fail):
         site_id = sites.get(name_key(raw["site"])) if raw["site"] else None
         if not raw["site"]:
             fail("site", _("Empty; name the site."))
@@ -139,17 +135,17 @@ def parse_kpis(data, *, organization: Organization) -> list[KpiRow]:
                 fail("value", message)
         if site_id is not None and month is not None and kpi in KPI.values:
             key = (site_id, month, kpi)
-            if key in first_row_of:
+            earlier = first_rows.earlier(key, number)
+            if earlier:
                 fail(
                     "",
                     _("Same site, month and KPI as row %(row)d; each may appear once.")
-                    % {"row": first_row_of[key]},
+                    % {"row": earlier},
                 )
-            else:
-                first_row_of[key] = number
-        problems.extend(row_problems)
-        if not row_problems:
-            parsed.append(KpiRow(number, site_id, month, kpi, value))
+        return KpiRow(number, site_id, month, kpi, value)
+
+    parsed, row_problems = check_rows(rows, check)
+    problems.extend(row_problems)
     if problems:
         raise ImportRejected(problems)
     return parsed

@@ -275,6 +275,42 @@ def read_rows(data, columns: tuple[str, ...], *, rejected=ImportFailed):
     return rows, errors
 
 
+# --- Checking rows ----------------------------------------------------------------
+
+
+def check_rows(rows, check) -> tuple[list, list[ImportProblem]]:
+    """``check(number, raw, fail)`` on each ``(number, raw)`` of ``rows``.
+
+    ``fail(column, message)`` adds a problem to that row. Returns what
+    ``check`` returned for each row without a problem, and every problem in
+    row order.
+    """
+    checked, problems = [], []
+    for number, raw in rows:
+        row_problems = []
+
+        def fail(column, message, number=number, row_problems=row_problems):
+            row_problems.append(ImportProblem(number, column, message))
+
+        result = check(number, raw, fail)
+        problems.extend(row_problems)
+        if not row_problems:
+            checked.append(result)
+    return checked, problems
+
+
+class FirstRows:
+    """The row each key was first seen on, so a repeat can name it."""
+
+    def __init__(self):
+        self._first = {}
+
+    def earlier(self, key, number: int) -> int | None:
+        """The row ``key`` was first seen on, if before ``number``."""
+        first = self._first.setdefault(key, number)
+        return None if first == number else first
+
+
 # --- Cells -----------------------------------------------------------------------
 
 

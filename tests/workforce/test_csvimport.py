@@ -11,9 +11,11 @@ import pytest
 from django.core.management.base import CommandError
 
 from workforce.csvimport import (
+    FirstRows,
     ImportFailed,
     ImportProblem,
     NotUtf8,
+    check_rows,
     csv_rows,
     date_cell,
     match_header,
@@ -114,6 +116,26 @@ def test_read_rows_strips_cells_and_rejects_with_the_given_class():
     with pytest.raises(Rejected) as caught:
         read_rows(b"name,day\n\xff\n", COLUMNS, rejected=Rejected)
     assert "not UTF-8 text (line 2)" in caught.value.errors[0].message
+
+
+def test_check_rows_keeps_rows_without_problems_and_names_repeats():
+    first_rows = FirstRows()
+
+    def check(number, raw, fail):
+        if not raw["name"]:
+            fail("name", "Empty.")
+        earlier = first_rows.earlier(raw["name"], number)
+        if raw["name"] and earlier:
+            fail("", f"Same as row {earlier}.")
+        return (number, raw["name"])
+
+    rows = [(2, {"name": "Ann"}), (3, {"name": ""}), (4, {"name": "Ann"})]
+    checked, problems = check_rows(rows, check)
+    assert checked == [(2, "Ann")]
+    assert [str(p) for p in problems] == [
+        "row 3, column name: Empty.",
+        "row 4: Same as row 2.",
+    ]
 
 
 def test_date_cell_reports_row_column_and_value():

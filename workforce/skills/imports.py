@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 from workforce.audit import audit_record
 from workforce.csvimport import (
     WRITE_BATCH,
+    FirstRows,
     ImportProblem,
     Progress,
     bulk_write,
+    check_rows,
     date_cell,
     no_progress,
     shown,
@@ -108,13 +110,9 @@ def parse_skills(
     SkillsImportError listing all problems."""
     today = today or organization_today(organization)
     rows, errors = read_rows(data, SKILL_COLUMNS)
-    parsed, first_row_of = [], {}
-    for number, raw in rows:
-        row_errors = []
+    first_rows = FirstRows()
 
-        def fail(column, message, number=number, row_errors=row_errors):
-            row_errors.append(ImportProblem(number, column, message))
-
+    def check(number, raw, fail):
         employee_id = raw["employee_id"]
         if not employee_id:
             fail("employee_id", _("Empty; give the person's employee id."))
@@ -140,21 +138,20 @@ def parse_skills(
             )
         if employee_id and name and assessed_on:
             key = (employee_id, name.casefold(), assessed_on)
-            if key in first_row_of:
+            earlier = first_rows.earlier(key, number)
+            if earlier:
                 fail(
                     "",
                     _(
                         "Same person, skill and date as row %(row)d; each may "
                         "appear once."
                     )
-                    % {"row": first_row_of[key]},
+                    % {"row": earlier},
                 )
-            else:
-                first_row_of[key] = number
-        errors.extend(row_errors)
-        if not row_errors:
-            parsed.append(AssessmentRow(number, employee_id, name, level, assessed_on))
+        return AssessmentRow(number, employee_id, name, level, assessed_on)
 
+    parsed, row_errors = check_rows(rows, check)
+    errors.extend(row_errors)
     errors.extend(unknown_employee_ids(organization, parsed))
     if errors:
         raise SkillsImportError(errors)
@@ -253,13 +250,9 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
         teams.setdefault((team.site_id, team.slug.casefold()), team)
 
     rows, errors = read_rows(data, TEAM_SKILL_COLUMNS)
-    parsed, first_row_of = [], {}
-    for number, raw in rows:
-        row_errors = []
+    first_rows = FirstRows()
 
-        def fail(column, message, number=number, row_errors=row_errors):
-            row_errors.append(ImportProblem(number, column, message))
-
+    def check(number, raw, fail):
         site_name, team_name = (
             " ".join(raw["site"].split()),
             " ".join(raw["team"].split()),
@@ -309,17 +302,17 @@ def parse_team_skills(data, *, organization: Organization) -> list[RequirementRo
             # By the team found, so a site named in one row and slugged in
             # another is still caught.
             key = (team.pk, name.casefold())
-            if key in first_row_of:
+            earlier = first_rows.earlier(key, number)
+            if earlier:
                 fail(
                     "",
                     _("Same site, team and skill as row %(row)d; each may appear once.")
-                    % {"row": first_row_of[key]},
+                    % {"row": earlier},
                 )
-            else:
-                first_row_of[key] = number
-        errors.extend(row_errors)
-        if not row_errors:
-            parsed.append(RequirementRow(number, team, name, minimum))
+        return RequirementRow(number, team, name, minimum)
+
+    parsed, row_errors = check_rows(rows, check)
+    errors.extend(row_errors)
     if errors:
         raise SkillsImportError(errors)
     return parsed

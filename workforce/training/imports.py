@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 
 from workforce.audit import audit_record
 from workforce.csvimport import (
-    ImportProblem,
+    FirstRows,
     Progress,
     bulk_write,
+    check_rows,
     date_cell,
     no_progress,
     parse_decimal,
@@ -107,13 +108,9 @@ def parse_training(
     }
     known_names = ", ".join(sorted(course.name for course in courses.values()))
     rows, errors = read_rows(data, COLUMNS, rejected=TrainingImportError)
-    parsed, first_row_of = [], {}
-    for number, raw in rows:
-        row_errors = []
+    first_rows = FirstRows()
 
-        def fail(column, message, number=number, row_errors=row_errors):
-            row_errors.append(ImportProblem(number, column, message))
-
+    def check(number, raw, fail):
         employee_id = raw["employee_id"]
         if not employee_id:
             fail("employee_id", _("Empty; give the person's employee id."))
@@ -162,25 +159,22 @@ def parse_training(
         cpd_hours = _cpd(raw["cpd_hours"], fail)
         if employee_id and course and completed_on:
             key = (employee_id, course.pk, completed_on)
-            if key in first_row_of:
+            earlier = first_rows.earlier(key, number)
+            if earlier:
                 fail(
                     "",
                     _(
                         "Same person, course and completion date as row %(row)d; "
                         "each may appear once."
                     )
-                    % {"row": first_row_of[key]},
+                    % {"row": earlier},
                 )
-            else:
-                first_row_of[key] = number
-        errors.extend(row_errors)
-        if not row_errors:
-            parsed.append(
-                CompletionRow(
-                    number, employee_id, course, completed_on, expires_on, cpd_hours
-                )
-            )
+        return CompletionRow(
+            number, employee_id, course, completed_on, expires_on, cpd_hours
+        )
 
+    parsed, row_errors = check_rows(rows, check)
+    errors.extend(row_errors)
     errors.extend(unknown_employee_ids(organization, parsed))
     if errors:
         raise TrainingImportError(errors)
