@@ -504,6 +504,19 @@ class OrganizationUserDeleteView(ScopedDeleteView):
         return super().dispatch(request, *args, **kwargs)
 
 
+LOGIN_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "role",
+    "managed_sites",
+    "led_teams",
+    "staff_member",
+]
+
+
 class OrganizationUserViewSet(OrganizationScopedViewSet):
     model = User
     name = "workforce_user"
@@ -517,32 +530,9 @@ class OrganizationUserViewSet(OrganizationScopedViewSet):
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     filterset_class = UserFilterSet
-    inspect_view_fields = [
-        "username",
-        "first_name",
-        "last_name",
-        "email",
-        "is_active",
-        "role",
-        "managed_sites",
-        "led_teams",
-        "staff_member",
-        "last_login",
-    ]
     base_form_class = OrganizationUserForm
-    fields = [
-        "username",
-        "first_name",
-        "last_name",
-        "email",
-        "is_active",
-        "role",
-        "managed_sites",
-        "led_teams",
-        "staff_member",
-        "new_password",
-        "new_password_again",
-    ]
+    fields = [*LOGIN_FIELDS, "new_password", "new_password_again"]
+    inspect_view_fields = [*LOGIN_FIELDS, "last_login"]
     widgets = {
         "managed_sites": forms.CheckboxSelectMultiple,
         "led_teams": forms.CheckboxSelectMultiple,
