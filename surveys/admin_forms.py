@@ -1,7 +1,7 @@
 """Back-office forms for surveys: the user's organization only, ever."""
 
 from django import forms
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
@@ -52,24 +52,7 @@ CHOICES = {
 class SurveysScopedForm(OrganizationScopedForm):
     """OrganizationScopedForm that also knows where surveys and questions come from."""
 
-    def __init__(self, *args, **kwargs):
-        # OrganizationScopedForm.__init__ refuses relations outside workforce;
-        # this is the same loop over a map that adds surveys and questions.
-        super(OrganizationScopedForm, self).__init__(*args, **kwargs)
-        user = self.for_user
-        if user is None:
-            raise ImproperlyConfigured("Back-office forms need for_user.")
-        for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField):
-                model = field.queryset.model
-                if model not in CHOICES:
-                    raise ImproperlyConfigured(
-                        f"{type(self).__name__}.{name}: no organization scope "
-                        f"for {model.__name__}."
-                    )
-                field.queryset = CHOICES[model](user)
-        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
-            self.instance.organization_id = user.organization_id
+    choices = CHOICES
 
 
 # --- Questions -----------------------------------------------------------------

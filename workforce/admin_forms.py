@@ -27,7 +27,14 @@ CHOICES = {
 
 
 class OrganizationScopedForm(WagtailAdminModelForm):
-    """Offers only the user's organization's objects and files new ones there."""
+    """Offers only the user's organization's objects and files new ones there.
+
+    ``choices`` maps each related model to ``user -> QuerySet`` of the user's
+    organization; a form of an app with models of its own extends the map. A
+    relation to a model missing from it is refused.
+    """
+
+    choices = CHOICES
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,12 +44,12 @@ class OrganizationScopedForm(WagtailAdminModelForm):
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 model = field.queryset.model
-                if model not in CHOICES:
+                if model not in self.choices:
                     raise ImproperlyConfigured(
                         f"{type(self).__name__}.{name}: no organization scope "
                         f"for {model.__name__}."
                     )
-                field.queryset = CHOICES[model](user)
+                field.queryset = self.choices[model](user)
         if self.instance.pk is None and hasattr(self.instance, "organization_id"):
             self.instance.organization_id = user.organization_id
 

@@ -36,7 +36,6 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from . import selectors, staff
 from .admin_forms import (
-    CHOICES,
     OrganizationForm,
     OrganizationScopedForm,
     OrganizationUserForm,
@@ -214,36 +213,6 @@ class OrganizationScopedViewSet(ModelViewSet):
                 )
 
         return ScopedMenuItem
-
-
-class ChoicesScopedForm(OrganizationScopedForm):
-    """OrganizationScopedForm for an app whose forms relate to its own models too.
-
-    ``choices`` maps each related model to ``user -> QuerySet`` of the user's
-    organization, like ``workforce.admin_forms.CHOICES`` (the map that
-    OrganizationScopedForm reads); a relation to any other model is refused.
-    """
-
-    choices = CHOICES
-
-    def __init__(self, *args, **kwargs):
-        # Skips OrganizationScopedForm.__init__, which knows only CHOICES, and
-        # runs the same loop over ``self.choices``.
-        super(OrganizationScopedForm, self).__init__(*args, **kwargs)
-        user = self.for_user
-        if user is None:
-            raise ImproperlyConfigured("Back-office forms need for_user.")
-        for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField):
-                model = field.queryset.model
-                if model not in self.choices:
-                    raise ImproperlyConfigured(
-                        f"{type(self).__name__}.{name}: no organization scope "
-                        f"for {model.__name__}."
-                    )
-                field.queryset = self.choices[model](user)
-        if self.instance.pk is None and hasattr(self.instance, "organization_id"):
-            self.instance.organization_id = user.organization_id
 
 
 # --- Filters: choices from the user's organization only ----------------------

@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 from workforce import selectors
 from workforce.admin_forms import CHOICES as WORKFORCE_CHOICES
 from workforce.wagtail_hooks import (
-    ChoicesScopedForm,
+    OrganizationScopedForm,
     OrganizationScopedViewSet,
     ScopedCreateView,
     ScopedDeleteView,
@@ -67,7 +67,7 @@ def _organization_today(user):
 # --- Forms ------------------------------------------------------------------------
 
 
-class SkillsScopedForm(ChoicesScopedForm):
+class SkillsScopedForm(OrganizationScopedForm):
     """A back-office form that also knows where skills come from."""
 
     choices = {**WORKFORCE_CHOICES, Skill: organization_skills}

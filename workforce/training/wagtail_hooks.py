@@ -13,7 +13,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from workforce import selectors
 from workforce.admin_forms import CHOICES as WORKFORCE_CHOICES
-from workforce.wagtail_hooks import ChoicesScopedForm, OrganizationScopedViewSet
+from workforce.wagtail_hooks import OrganizationScopedForm, OrganizationScopedViewSet
 
 from .models import Course, Requirement
 from .services import normalise_course_name
@@ -33,7 +33,7 @@ def organization_requirements(user):
     ).select_related("course", "job_role", "site")
 
 
-class TrainingScopedForm(ChoicesScopedForm):
+class TrainingScopedForm(OrganizationScopedForm):
     """A back-office form that also knows where courses come from."""
 
     choices = {**WORKFORCE_CHOICES, Course: organization_courses}
