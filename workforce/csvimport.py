@@ -397,6 +397,16 @@ def unknown_employee_ids(organization: Organization, rows) -> list[ImportProblem
     ]
 
 
+def staff_pks(organization: Organization, rows) -> dict[str, int]:
+    """``{employee id: staff member pk}`` for the people named in ``rows``."""
+    return dict(
+        StaffMember.objects.filter(
+            organization=organization,
+            employee_id__in={row.employee_id for row in rows},
+        ).values_list("employee_id", "pk")
+    )
+
+
 def bulk_write(model, to_create, to_update, fields, progress: Progress) -> None:
     """Create ``to_create`` in batches (``progress("written", …)`` after each),
     then save ``fields`` of ``to_update``."""

@@ -6,6 +6,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management.base import CommandError
@@ -23,7 +24,9 @@ from workforce.csvimport import (
     read_rows,
     report_rejection,
     run_import,
+    staff_pks,
     unknown_column,
+    unknown_employee_ids,
     utf8_text,
 )
 
@@ -199,3 +202,22 @@ def test_report_rejection_counts_the_problems_not_kept():
     error = report_rejection(command, Path("big.csv"), exc, grouped=True)
     assert str(error) == "1,234 problem(s) in big.csv; nothing was imported."
     assert command.stderr.getvalue().endswith("… and 1,233 more problem(s).")
+
+
+@pytest.mark.django_db
+def test_staff_lookups_stay_inside_the_organization(org_world):
+    org = org_world["org"]
+    staff = org_world["people"][org_world["team_a1"]][0]
+    outsider = org_world["people"][org_world["other_team"]][0]
+    rows = [
+        SimpleNamespace(row=2, employee_id=staff.employee_id),
+        SimpleNamespace(row=3, employee_id="nobody-here"),
+        SimpleNamespace(row=4, employee_id=outsider.employee_id),
+    ]
+    assert staff_pks(org, rows) == {staff.employee_id: staff.pk}
+    problems = unknown_employee_ids(org, rows)
+    assert [(p.row, p.column) for p in problems] == [
+        (3, "employee_id"),
+        (4, "employee_id"),
+    ]
+    assert "“nobody-here”" in problems[0].message

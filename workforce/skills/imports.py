@@ -31,9 +31,10 @@ from workforce.csvimport import (
     date_cell,
     no_progress,
     shown,
+    staff_pks,
     unknown_employee_ids,
 )
-from workforce.models import AuditEvent, Organization, Site, StaffMember, Team
+from workforce.models import AuditEvent, Organization, Site, Team
 
 from .csvfile import SkillsImportError, read_rows
 from .models import Level, Skill, SkillAssessment, TeamSkillRequirement
@@ -177,12 +178,7 @@ def skills_import(
         skills, result.new_skills = _skills_by_key(
             organization, dict.fromkeys(row.skill for row in rows)
         )
-        people = dict(
-            StaffMember.objects.filter(
-                organization=organization,
-                employee_id__in={row.employee_id for row in rows},
-            ).values_list("employee_id", "pk")
-        )
+        people = staff_pks(organization, rows)
         existing = {
             (a.staff_member_id, a.skill_id, a.assessed_on): a
             for a in SkillAssessment.objects.filter(

@@ -33,9 +33,10 @@ from workforce.csvimport import (
     parse_decimal,
     read_rows,
     shown,
+    staff_pks,
     unknown_employee_ids,
 )
-from workforce.models import AuditEvent, Organization, StaffMember
+from workforce.models import AuditEvent, Organization
 from workforce.recognition.dates import organization_today
 from workforce.skills.csvfile import SkillsImportError
 
@@ -193,12 +194,7 @@ def training_import(
     progress("checked", len(rows), len(rows))
     result = ImportResult(rows=len(rows))
     with transaction.atomic():
-        people = dict(
-            StaffMember.objects.filter(
-                organization=organization,
-                employee_id__in={row.employee_id for row in rows},
-            ).values_list("employee_id", "pk")
-        )
+        people = staff_pks(organization, rows)
         existing = {
             (c.staff_member_id, c.course_id, c.completed_on): c
             for c in Completion.objects.filter(
