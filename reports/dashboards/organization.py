@@ -302,6 +302,8 @@ def findings_table(health: FlywheelHealth) -> Table:
             _("Estimate"),
             _("95% interval"),
             _("Corrected for noise"),
+            _("Reliability"),
+            _("Smallest detectable effect"),
             _("Teams"),
             _("In plain words"),
         ],
@@ -312,12 +314,14 @@ def findings_table(health: FlywheelHealth) -> Table:
                 finding.estimate,
                 interval(finding.ci_low, finding.ci_high),
                 interval(finding.ci_low_corrected, finding.ci_high_corrected),
+                finding.reliability,
+                finding.min_detectable_effect,
                 finding.n_teams,
-                finding.sentence,
+                " ".join(filter(None, [finding.sentence, finding.attenuation_note])),
             ]
             for finding in health.findings
         ],
-        numeric=frozenset({2, 5}),
+        numeric=frozenset({2, 5, 6, 7}),
     )
 
 
