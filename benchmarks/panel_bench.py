@@ -364,23 +364,17 @@ def main(argv=None):
 
     django.setup()
     from django.db import connection
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
 
-    # Its own throwaway database: a file for SQLite (the data do not fit in
-    # memory comfortably), a separate database on a PostgreSQL server.
-    connection.settings_dict["TEST"]["NAME"] = (
+    from benchmarks.bench_db import throwaway_database
+
+    # A file for SQLite (the data do not fit in memory comfortably), a separate
+    # database on a PostgreSQL server.
+    name = (
         "bench_panel"
         if connection.vendor == "postgresql"
         else str(Path(tempfile.gettempdir()) / "flywheel_bench_panel.sqlite3")
     )
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database(name):
         from reports.selectors import people_frame, team_month_panel
         from reports.services import analysis_run
 
@@ -435,9 +429,6 @@ def main(argv=None):
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
         }
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(output, indent=1))

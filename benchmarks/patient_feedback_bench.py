@@ -132,22 +132,9 @@ def main(argv=None):
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
         parser.error("set DATABASE_URL to a PostgreSQL server (the bare COPY needs it)")
 
-    import django
+    from benchmarks.bench_db import throwaway_database
 
-    django.setup()
-    from django.db import connection
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-
-    # Its own throwaway database, so a test run on the same server is unharmed.
-    connection.settings_dict["TEST"]["NAME"] = "bench_patient_feedback"
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("bench_patient_feedback") as connection:
         from reports.models import PatientFeedbackBatch
         from reports.patients.batches import feedback_batch_undo
         from workforce.models import Organization, Site, Team
@@ -181,9 +168,6 @@ def main(argv=None):
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             server_version = cursor.fetchone()[0]
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
 
     import_rate = args.rows / timed["seconds"]
     copy_rate = args.rows / copy_seconds

@@ -344,18 +344,10 @@ def main(argv=None) -> dict:
         weasyprint_log.addHandler(logging.FileHandler(scratch / "weasyprint.log"))
         weasyprint_log.propagate = False
         from django.core.management import call_command
-        from django.db import connection
-        from django.test.utils import (
-            setup_databases,
-            setup_test_environment,
-            teardown_databases,
-            teardown_test_environment,
-        )
 
-        connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-        setup_test_environment()
-        old_config = setup_databases(verbosity=0, interactive=False)
-        try:
+        from benchmarks.bench_db import throwaway_database
+
+        with throwaway_database(BENCH_DATABASE) as connection:
             from reports.services import analysis_run
             from workforce.models import Organization
 
@@ -376,9 +368,6 @@ def main(argv=None) -> dict:
                 database_url=worker_database_url(connection.settings_dict),
             )
             print(json.dumps(site_reports, indent=1), flush=True)
-        finally:
-            teardown_databases(old_config, verbosity=0)
-            teardown_test_environment()
 
     result = {
         "method": {

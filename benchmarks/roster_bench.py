@@ -153,22 +153,9 @@ def main(argv=None) -> dict:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
         parser.error("set DATABASE_URL to a PostgreSQL server (the bare COPY needs it)")
 
-    import django
+    from benchmarks.bench_db import throwaway_database
 
-    django.setup()
-    from django.db import connection
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-
-    # Its own throwaway database, so a test run on the same server is unharmed.
-    connection.settings_dict["TEST"]["NAME"] = "bench_roster"
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("bench_roster") as connection:
         from workforce.models import Organization, StaffMember
 
         data = roster_csv(args.rows).encode()
@@ -193,9 +180,6 @@ def main(argv=None) -> dict:
                 f"import {run['seconds']:.2f} s",
                 flush=True,
             )
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
 
     copy_seconds = min(copies)
     best = min(imports, key=lambda run: run["seconds"])
